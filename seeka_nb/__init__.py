@@ -1,0 +1,21 @@
+"""seeka_nb: send order data from pandas to Seeka's server-side ingest API.
+
+``import seeka_nb`` registers the ``df.seeka`` DataFrame accessor.
+
+Layers (a module imports only from its own layer or below; ``tests/test_layers.py`` checks):
+
+1. foundation   ``errors``, ``schema``
+2. pure core    ``seeka_nb.core`` (no I/O, no clock)
+3. adapters     ``seeka_nb.adapters`` (files, HTTP, the sandbox)
+4. pipeline     ``seeka_nb.pipeline`` (sending)
+5. surfaces     ``accessor``, ``widgets``, ``cli``
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("seeka_nb")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"

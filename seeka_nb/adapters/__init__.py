@@ -1,0 +1,1 @@
+"""Adapters (layer 3): files, HTTP and the local sandbox server."""
