@@ -15,7 +15,34 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import accessor as _accessor  # registers df.seeka
+from .core.events import Events
+from .core.mapping import ColumnMapping
+from .core.presets import Preset, preset_names
+from .errors import (
+    ConfigurationError,
+    ConsentError,
+    MappingError,
+    SeekaError,
+    ValidationError,
+)
+
 try:
     __version__ = version("seeka_nb")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+
+del _accessor
+
+__all__ = [
+    "ColumnMapping",
+    "ConfigurationError",
+    "ConsentError",
+    "Events",
+    "MappingError",
+    "Preset",
+    "SeekaError",
+    "ValidationError",
+    "__version__",
+    "preset_names",
+]

@@ -1,0 +1,90 @@
+"""The ``df.seeka`` DataFrame accessor (layer 5, surface).
+
+pandas rebuilds the accessor object on every attribute access, so it keeps no state: each
+method reads the frame (never modifies it) and delegates to the core.  A preset recorded
+by ``read_orders`` in ``df.attrs["seeka_nb"]["preset"]`` is used when ``preset=`` is not
+given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .core.build import build_table
+from .core.events import Events
+from .core.mapping import ColumnMapping, MappingSpec, resolve_mapping
+from .core.presets import get_preset
+
+ATTRS_KEY = "seeka_nb"
+
+
+def _preset_name(df: pd.DataFrame, preset: str | None) -> str | None:
+    if preset is not None:
+        return preset
+    marker = df.attrs.get(ATTRS_KEY)
+    if isinstance(marker, dict) and isinstance(marker.get("preset"), str):
+        return marker["preset"]
+    return None
+
+
+@pd.api.extensions.register_dataframe_accessor("seeka")
+class SeekaAccessor:
+    """``df.seeka``: map, check and convert order rows to Seeka events."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self._df = df
+
+    def mapping(
+        self, mapping: MappingSpec | None = None, *, preset: str | None = None
+    ) -> ColumnMapping:
+        """Which column feeds each Seeka field, what was auto-detected, what is unused."""
+        pre = get_preset(_preset_name(self._df, preset))
+        return resolve_mapping(
+            list(self._df.columns),
+            mapping,
+            preset_name=pre.name,
+            preset_mapping=pre.mapping,
+            preset_notes=pre.notes,
+        )
+
+    def to_events(
+        self,
+        mapping: MappingSpec | None = None,
+        *,
+        preset: str | None = None,
+        tz: str | dt.tzinfo | None = None,
+        dayfirst: bool | None = None,
+        consent: str | None = None,
+        currency: str | None = None,
+    ) -> Events:
+        """Convert the rows to Seeka ``Order`` events (no network).
+
+        ``mapping`` maps Seeka field names to columns (a list of columns for identity
+        fields: all their distinct values are sent); unmapped fields are detected from
+        column names.  ``tz`` names the zone of times written without one; ``dayfirst``
+        reads ``01/02/2024`` as 1 February; ``consent`` is a TCF string for every event
+        without one; ``currency`` the ISO 4217 code for rows without a currency.
+        """
+        table = build_table(
+            self._df,
+            mapping,
+            preset=_preset_name(self._df, preset),
+            tz=tz,
+            dayfirst=dayfirst,
+            consent=consent,
+            currency=currency,
+        )
+        return Events(table)
+
+    def check_duplicates(
+        self,
+        mapping: MappingSpec | None = None,
+        *,
+        preset: str | None = None,
+        tz: str | dt.tzinfo | None = None,
+        dayfirst: bool | None = None,
+    ) -> pd.DataFrame:
+        """``to_events(...).duplicates()``: activity IDs that repeat in ways that matter."""
+        return self.to_events(mapping, preset=preset, tz=tz, dayfirst=dayfirst).duplicates()

@@ -1,0 +1,632 @@
+"""Order rows → a columnar table of Seeka Order events (layer 2, pure).
+
+``build_table`` is the conversion behind ``df.seeka.to_events()``: it resolves the mapping,
+groups rows into orders by activity ID (first-appearance order), fills order-level values
+within each order, normalises identity, products and money column by column, records every
+problem in the issues log and decides each order's status (``ok``, ``error``,
+``excluded``).  No dicts are built here: :mod:`seeka_nb.core.body` builds them per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pycountry
+
+from ..errors import ConfigurationError, ConsentError, MappingError, ValidationError
+from ..schema import (
+    ADDRESS_FIELDS,
+    COMMERCE_MONEY_FIELDS,
+    COMMERCE_STRING_FIELDS,
+    IDENTITY_LIST_FIELDS,
+    LINE_FIELDS,
+    MAX_IDENTIFIER_LENGTH,
+    MAX_TEXT_LENGTH,
+    PRODUCTS_LIST_FIELD,
+)
+from . import identity
+from .grouping import Ragged, distinct_per_order, first_positions, per_order
+from .issues import IssueLog
+from .lines import Products, explode_products, normalise_lines
+from .mapping import ColumnMapping, MappingSpec, resolve_mapping
+from .money import check_totals, round_money
+from .presets import Preset, get_preset
+from .times import format_utc, parse_times
+from .values import identifier, is_present, to_number, to_text, truncate
+
+ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
+ID_LIKE = {
+    "checkoutIdentifier",
+    "cartIdentifier",
+    "orderIdentifier",
+    "orderNumber",
+    "customerIdentifier",
+}
+
+
+@dataclass(frozen=True)
+class OrderTable:
+    """Everything ``Events`` needs, as arrays (one entry per order unless noted)."""
+
+    labels: pd.Index  # the user's index labels, per input row
+    row_order: np.ndarray  # per input row: order code or -1
+    row_ids: np.ndarray  # per input row: normalised activity ID or None
+    raw_ids: np.ndarray  # per input row: the ID as text before normalisation
+    activity_id: np.ndarray
+    first_row: np.ndarray  # position of each order's first row
+    n_rows: np.ndarray  # input rows per order
+    time: np.ndarray  # ISO text
+    time_utc: np.ndarray  # datetime64[s]
+    status: np.ndarray  # "ok" / "error" / "excluded"
+    text: dict[str, np.ndarray]  # seekaPId, tcfConsentString, commerce strings
+    money: dict[str, np.ndarray]  # float, NaN = absent
+    lists: dict[str, Ragged]  # identity arrays
+    addresses: tuple[dict[str, np.ndarray], ...]
+    products: Products
+    issues: pd.DataFrame
+    mapping: ColumnMapping
+    conflicts: dict[str, np.ndarray]  # per input row: value differs within its order
+    conflict_values: dict[str, np.ndarray]  # per input row values of conflicting fields
+    line_dupes: np.ndarray  # per input row: exact duplicate of another line of its order
+    preset: str
+
+    @property
+    def n_orders(self) -> int:
+        """Number of distinct activity IDs."""
+        return len(self.activity_id)
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _check_currency(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    code = str(value).strip().upper()
+    if code not in _currencies():
+        raise ConfigurationError(f"{what}={value!r} is not an ISO 4217 code such as 'USD'.")
+    return code
+
+
+class _Ctx:
+    """Per-call state: the frame, the mapping, the issues log and row → order codes."""
+
+    def __init__(self, df: pd.DataFrame, cmap: ColumnMapping, log: IssueLog) -> None:
+        self.df, self.cmap, self.log = df, cmap, log
+        self.n = len(df)
+        self.codes = np.full(self.n, -1, dtype=np.int64)
+        self.n_orders = 0
+        self.conflict_values: dict[str, np.ndarray] = {}
+
+    def series(self, col: Hashable) -> pd.Series:
+        return self.df[col].reset_index(drop=True)
+
+    def text(self, name: str, *, ident: bool = False) -> tuple[np.ndarray, Hashable]:
+        """The field's text per row, coalescing its columns in priority order."""
+        out: np.ndarray | None = None
+        cols = self.cmap.columns(name)
+        for col in cols:
+            if ident:
+                t, fixed = identifier(self.series(col))
+                self.warn(
+                    fixed,
+                    name,
+                    col,
+                    "float_identifier",
+                    "identifier written as a decimal ('12345.0'); sent as '12345'",
+                )
+            else:
+                t = to_text(self.series(col))
+            self.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
+            vals = t.values
+            out = vals if out is None else np.where(is_present(out), out, vals)
+        assert out is not None
+        return out, cols[0]
+
+    def warn(self, mask: np.ndarray, name: str, col: object, code: str, msg: str) -> None:
+        self.log.add_mask(mask, code=code, severity="warning", message=msg, field=name, column=col)
+
+    def error(self, mask: np.ndarray, name: str, col: object, code: str, msg: str) -> None:
+        self.log.add_mask(mask, code=code, severity="error", message=msg, field=name, column=col)
+
+    def order_issue(
+        self,
+        orders: np.ndarray,
+        first_row: np.ndarray,
+        *,
+        code: str,
+        severity: str,
+        message: str,
+        name: str | None,
+        col: object,
+    ) -> None:
+        self.log.add(
+            first_row[orders],
+            code=code,
+            severity=severity,  # type: ignore[arg-type]
+            message=message,
+            field=name,
+            column=col,
+        )
+
+    def per_order(
+        self,
+        name: str,
+        col: object,
+        values: np.ndarray,
+        present: np.ndarray,
+        conflicts: dict[str, np.ndarray],
+        *,
+        fill: object = None,
+        severity: str = "warning",
+    ) -> np.ndarray:
+        res = per_order(self.codes, values, present, self.n_orders, fill=fill)
+        if res.conflicts.any():
+            conflicts[name] = res.conflicts
+            self.conflict_values[name] = format_utc(values) if values.dtype.kind == "M" else values
+            self.log.add_mask(
+                res.conflicts,
+                code="conflicting_value",
+                severity=severity,  # type: ignore[arg-type]
+                message=f"differs from the order's first {name}; the first value is used",
+                field=name,
+                column=col,
+            )
+        return res.values
+
+
+def build_table(
+    df: pd.DataFrame,
+    mapping: MappingSpec | None = None,
+    *,
+    preset: str | Preset | None = None,
+    tz: str | dt.tzinfo | None = None,
+    dayfirst: bool | None = None,
+    consent: str | None = None,
+    currency: str | None = None,
+) -> OrderTable:
+    """Convert order rows to an :class:`OrderTable` (see the module docstring)."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValidationError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
+    pre = get_preset(preset)
+    tz = tz if tz is not None else pre.tz
+    dayfirst = bool(pre.dayfirst) if dayfirst is None else bool(dayfirst)
+    currency = _check_currency(currency if currency is not None else pre.currency, "currency")
+    if consent is not None and (
+        not isinstance(consent, str)
+        or identity.tcf_syntax_invalid(np.array([consent.strip()], dtype=object))[0]
+    ):
+        raise ConsentError(
+            "consent= is not a TCF consent string (dot-separated base64url segments, "
+            "e.g. 'CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA'). Check the value you "
+            "copied from your CMP."
+        )
+    if df.shape[1] == 0:
+        raise ValidationError("The DataFrame has no columns: nothing to convert.")
+    cmap = resolve_mapping(
+        list(df.columns),
+        mapping,
+        preset_name=pre.name,
+        preset_mapping=pre.mapping,
+        preset_notes=pre.notes,
+    )
+    used = [c for cols in cmap.fields.values() for c in cols]
+    dup_labels = set(df.columns[df.columns.duplicated()])
+    clash = sorted({str(c) for c in used if c in dup_labels})
+    if clash:
+        raise MappingError(
+            f"Column name(s) {clash} appear more than once in the DataFrame, so the mapped "
+            "column is ambiguous. Rename or drop the duplicates (e.g. "
+            "df.loc[:, ~df.columns.duplicated()]) and try again."
+        )
+    if len(df) == 0:
+        raise ValidationError("The DataFrame has no rows: there are no orders to convert.")
+    if cmap.fields.get(PRODUCTS_LIST_FIELD) and any(f in cmap.fields for f in LINE_FIELDS):
+        raise MappingError(
+            "Both line-item columns and a products column are mapped; map one of them "
+            f"(e.g. mapping={{'{PRODUCTS_LIST_FIELD}': None}})."
+        )
+    log = IssueLog()
+    ctx = _Ctx(df, cmap, log)
+    for name, cands in cmap.ambiguous.items():
+        log.add(
+            [-1],
+            code="ambiguous_column",
+            severity="warning",
+            field=name,
+            message=f"columns {list(cands)} all match {name}; it was left unmapped. "
+            f"Choose one with mapping={{{name!r}: ...}}",
+        )
+    for name, cols in cmap.fields.items():
+        for col in cols:
+            if ctx.df[col].isna().all():
+                log.add(
+                    [-1],
+                    code="empty_column",
+                    severity="warning",
+                    field=name,
+                    column=col,
+                    message=f"column {col!r} (mapped to {name}) has no values",
+                )
+    return _convert(ctx, pre, tz, dayfirst, consent, currency)
+
+
+def _activity_ids(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
+    col = ctx.cmap.columns("activityId")[0]
+    raw = to_text(ctx.series(col)).values
+    ids, _ = ctx.text("activityId", ident=True)
+    present = is_present(ids)
+    if not present.any():
+        raise ValidationError(
+            f"Column {col!r} (mapped to activityId) has no values. Map the column that "
+            "holds the order ID: mapping={'activityId': '<column>'}."
+        )
+    ctx.error(
+        ~present,
+        "activityId",
+        col,
+        "missing_activity_id",
+        "row has no activity ID (order ID); it cannot be sent",
+    )
+    lengths = pd.Series(ids[present], dtype=object).str.len().to_numpy()
+    long = np.zeros(ctx.n, dtype=bool)
+    long[np.flatnonzero(present)] = lengths > MAX_IDENTIFIER_LENGTH
+    ctx.error(
+        long,
+        "activityId",
+        col,
+        "identifier_too_long",
+        f"activity ID longer than {MAX_IDENTIFIER_LENGTH} characters",
+    )
+    codes, uniques = pd.factorize(pd.Series(ids, dtype=object), use_na_sentinel=True)
+    ctx.codes = codes.astype(np.int64)
+    ctx.n_orders = len(uniques)
+    return np.asarray(uniques, dtype=object), raw
+
+
+def _convert(
+    ctx: _Ctx,
+    pre: Preset,
+    tz: str | dt.tzinfo | None,
+    dayfirst: bool,
+    consent: str | None,
+    currency: str | None,
+) -> OrderTable:
+    cmap, log = ctx.cmap, ctx.log
+    activity_id, raw_ids = _activity_ids(ctx)
+    codes, n_orders = ctx.codes, ctx.n_orders
+    row_ids = np.where(codes >= 0, activity_id[np.maximum(codes, 0)], None)
+    first_row = first_positions(codes, codes >= 0, n_orders)
+    n_rows = np.bincount(codes[codes >= 0], minlength=n_orders)
+    conflicts: dict[str, np.ndarray] = {}
+
+    # --- preset rules -------------------------------------------------------------------
+    excluded = np.zeros(n_orders, dtype=bool)
+    for rule in pre.exclusions:
+        mask = rule.mask(ctx.df) & (codes >= 0)
+        orders = np.unique(codes[mask])
+        orders = orders[~excluded[orders]]
+        excluded[orders] = True
+        first_flag = first_positions(codes, mask, n_orders)
+        log.add(
+            first_flag[orders],
+            code=rule.code,
+            severity="excluded",
+            message=rule.message,
+            column=rule.columns[0] if rule.columns else None,
+        )
+    not_product = np.zeros(ctx.n, dtype=bool)
+    for rule in pre.not_products:
+        not_product |= rule.mask(ctx.df)
+
+    # --- time ---------------------------------------------------------------------------
+    tcol = cmap.columns("time")[0]
+    times = parse_times(ctx.series(tcol), tz=tz, dayfirst=dayfirst, name=tcol)
+    ctx.error(times.bad, "time", tcol, "invalid_time", "not a date/time that can be read")
+    ctx.warn(
+        times.shifted,
+        "time",
+        tcol,
+        "nonexistent_local_time",
+        "local time skipped by a daylight-saving change; moved forward",
+    )
+    ctx.warn(
+        times.ambiguous,
+        "time",
+        tcol,
+        "ambiguous_local_time",
+        "local time repeated by a daylight-saving change; the first one is used",
+    )
+    time_utc = ctx.per_order(
+        "time", tcol, times.utc, ~np.isnat(times.utc), conflicts, fill=np.datetime64("NaT")
+    )
+    no_time = np.flatnonzero(np.isnat(time_utc))
+    ctx.order_issue(
+        no_time,
+        first_row,
+        code="missing_time",
+        severity="error",
+        message="order has no time",
+        name="time",
+        col=tcol,
+    )
+
+    # --- order-level text ---------------------------------------------------------------
+    text: dict[str, np.ndarray] = {}
+    for name in ORDER_TEXT_FIELDS:
+        if name not in cmap:
+            continue
+        vals, col = ctx.text(name, ident=name in ID_LIKE)
+        if name == "currencyCode":
+            vals = _currency_codes(ctx, vals, col)
+        else:
+            limit = MAX_IDENTIFIER_LENGTH if name in ID_LIKE else MAX_TEXT_LENGTH
+            vals, long = truncate(vals, limit)
+            ctx.warn(
+                long, name, col, "text_truncated", f"longer than {limit} characters; truncated"
+            )
+        sev = "error" if name == "currencyCode" else "warning"
+        text[name] = ctx.per_order(name, col, vals, is_present(vals), conflicts, severity=sev)
+        if name == "seekaPId":
+            ctx.warn(
+                identity.seeka_pid_shape_mismatch(vals),
+                name,
+                col,
+                "seeka_pid_shape",
+                "does not look like a Seeka profile ID (sk.<n>.<13-digit ms>.<digits>)",
+            )
+        if name == "tcfConsentString":
+            ctx.error(
+                identity.tcf_syntax_invalid(vals),
+                name,
+                col,
+                "invalid_consent",
+                "not a TCF consent string (base64url); the order is held back because "
+                "Seeka would replace the customer's consent with it",
+            )
+    if consent is not None:
+        tcf = text.get("tcfConsentString", np.full(n_orders, None, dtype=object))
+        text["tcfConsentString"] = np.where(is_present(tcf), tcf, consent.strip())
+    cur = text.get("currencyCode", np.full(n_orders, None, dtype=object))
+    if currency is not None:
+        cur = np.where(is_present(cur), cur, currency)
+    if "currencyCode" in cmap:
+        missing_cur = np.flatnonzero(~is_present(cur))
+        ctx.order_issue(
+            missing_cur,
+            first_row,
+            code="missing_currency",
+            severity="warning",
+            message="order has no currency; sent without currencyCode",
+            name="currencyCode",
+            col=cmap.columns("currencyCode")[0],
+        )
+    elif currency is None:
+        log.add(
+            [-1],
+            code="no_currency",
+            severity="warning",
+            field="currencyCode",
+            message="no currency column is mapped: events are sent without "
+            "currencyCode. Pass currency='USD' (or map a column) to set it.",
+        )
+    if is_present(cur).any():
+        text["currencyCode"] = cur
+
+    # --- money --------------------------------------------------------------------------
+    money: dict[str, np.ndarray] = {}
+    for name in COMMERCE_MONEY_FIELDS:
+        if name not in cmap:
+            continue
+        col = cmap.columns(name)[0]
+        nums, bad = to_number(ctx.series(col))
+        ctx.error(bad, name, col, "invalid_number", "not a number")
+        ctx.error(nums < 0, name, col, "negative_amount", "negative amount")
+        money[name] = ctx.per_order(name, col, nums, ~np.isnan(nums), conflicts, fill=np.nan)
+
+    # --- addresses and identity ---------------------------------------------------------
+    addresses = _addresses(ctx, conflicts)
+    region = np.full(n_orders, None, dtype=object)
+    for addr in addresses:
+        cc = addr.get("countryCode")
+        if cc is not None:
+            region = np.where(is_present(region), region, cc)
+    lists = _identity_lists(ctx, region, dayfirst)
+
+    # --- products and totals ------------------------------------------------------------
+    products = _products(ctx, not_product)
+    money = check_totals(ctx, products, money, cur, first_row)
+    money = {k: round_money(v, cur) for k, v in money.items()}
+    owner = _owner(products)
+    if "unitPrice" in products.columns:
+        price = round_money(products.price, cur[owner])
+        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)
+    if is_present(cur).any():
+        products.columns["currencyCode"] = cur[owner]
+
+    # --- identity presence and status ---------------------------------------------------
+    has_identity = np.zeros(n_orders, dtype=bool)
+    if "seekaPId" in text:
+        has_identity |= is_present(text["seekaPId"])
+    for rag in lists.values():
+        has_identity |= rag.counts() > 0
+    for addr in addresses:
+        for vals in addr.values():
+            has_identity |= is_present(vals)
+    ctx.order_issue(
+        np.flatnonzero(~has_identity),
+        first_row,
+        code="no_identity",
+        severity="warning",
+        name=None,
+        col=None,
+        message="order has no customer identity (no profile ID, email, phone, "
+        "name or address); Seeka cannot attribute it",
+    )
+    status = np.full(n_orders, "ok", dtype=object)
+    err_rows = log.error_positions("error")
+    err_orders = np.unique(codes[err_rows][codes[err_rows] >= 0])
+    status[err_orders] = "error"
+    status[excluded] = "excluded"
+    issues = log.to_frame(ctx.df.index, row_ids)
+    return OrderTable(
+        labels=ctx.df.index,
+        row_order=codes,
+        row_ids=row_ids,
+        raw_ids=raw_ids,
+        activity_id=activity_id,
+        first_row=first_row,
+        n_rows=n_rows,
+        time=format_utc(time_utc),
+        time_utc=time_utc,
+        status=status,
+        text=text,
+        money=money,
+        lists=lists,
+        addresses=addresses,
+        products=products,
+        issues=issues,
+        mapping=cmap,
+        conflicts=conflicts,
+        conflict_values=ctx.conflict_values,
+        line_dupes=_line_dupes(ctx),
+        preset=pre.name,
+    )
+
+
+def _owner(products: Products) -> np.ndarray:
+    """Order code of each grouped product."""
+    return np.repeat(np.arange(len(products.offsets) - 1), products.counts())
+
+
+def _currency_codes(ctx: _Ctx, vals: np.ndarray, col: object) -> np.ndarray:
+    present = is_present(vals)
+    out = vals.copy()
+    if present.any():
+        up = pd.Series(vals[present], dtype=object).str.upper().to_numpy(dtype=object)
+        ok = np.isin(up, np.array(sorted(_currencies()), dtype=object))
+        idx = np.flatnonzero(present)
+        out[idx] = np.where(ok, up, None)
+        bad = np.zeros(ctx.n, dtype=bool)
+        bad[idx[~ok]] = True
+        msgs = [f"{v!r} is not an ISO 4217 currency code" for v in vals[bad]]
+        ctx.log.add(
+            np.flatnonzero(bad),
+            code="invalid_currency",
+            severity="error",
+            message=msgs,
+            field="currencyCode",
+            column=col,
+        )
+    return out
+
+
+def _addresses(ctx: _Ctx, conflicts: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], ...]:
+    cmap = ctx.cmap
+    n_sets = max((len(cmap.columns(f)) for f in ADDRESS_FIELDS), default=0)
+    sets: list[dict[str, np.ndarray]] = []
+    for s in range(n_sets):
+        row: dict[str, np.ndarray] = {}
+        for name in ADDRESS_FIELDS:
+            cols = cmap.columns(name)
+            if len(cols) <= s:
+                continue
+            col = cols[s]
+            t = to_text(ctx.series(col))
+            ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
+            vals, long = truncate(t.values, MAX_TEXT_LENGTH)
+            ctx.warn(long, name, col, "text_truncated", "too long; truncated")
+            if name == "postcode":
+                vals = identity.postcodes(vals)
+            elif name == "countryCode":
+                vals, unknown = identity.country_codes(vals)
+                ctx.warn(
+                    unknown, name, col, "invalid_country", "not a country code or name; left out"
+                )
+            else:
+                vals = identity.names(vals)
+            row[name] = vals
+        if "countryCode" not in row and "country" in row:
+            row["countryCode"], _ = identity.country_codes(row["country"])
+        per: dict[str, np.ndarray] = {}
+        for name, vals in row.items():
+            col = cmap.columns(name)[s] if len(cmap.columns(name)) > s else None
+            per[name] = ctx.per_order(
+                name, col, vals, is_present(vals), conflicts if s == 0 else {}
+            )
+        sets.append(per)
+    return tuple(sets)
+
+
+def _identity_lists(ctx: _Ctx, region: np.ndarray, dayfirst: bool) -> dict[str, Ragged]:
+    out: dict[str, Ragged] = {}
+    codes = ctx.codes
+    row_region = np.where(codes >= 0, region[np.maximum(codes, 0)], None)
+    for name in IDENTITY_LIST_FIELDS:
+        cols = ctx.cmap.columns(name)
+        if not cols:
+            continue
+        parts_o, parts_v = [], []
+        for col in cols:
+            t = to_text(ctx.series(col))
+            ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
+            if name == "email":
+                vals, bad = identity.emails(t.values)
+                ctx.warn(bad, name, col, "invalid_email", "not a valid email address; left out")
+            elif name == "phone":
+                vals, bad = identity.phones(t.values, row_region)
+                ctx.warn(
+                    bad,
+                    name,
+                    col,
+                    "invalid_phone",
+                    "not a valid phone number for the order's country; left out",
+                )
+            elif name == "dob":
+                vals, bad = identity.dobs(t.values, dayfirst=dayfirst)
+                ctx.warn(bad, name, col, "invalid_dob", "not a date of birth; left out")
+            else:
+                vals, long = truncate(identity.names(t.values), MAX_TEXT_LENGTH)
+                ctx.warn(long, name, col, "text_truncated", "too long; truncated")
+            keep = is_present(vals) & (codes >= 0)
+            parts_o.append(codes[keep])
+            parts_v.append(vals[keep])
+        out[name] = distinct_per_order(
+            np.concatenate(parts_o), np.concatenate(parts_v), ctx.n_orders
+        )
+    return out
+
+
+def _products(ctx: _Ctx, not_product: np.ndarray) -> Products:
+    cmap = ctx.cmap
+    if PRODUCTS_LIST_FIELD in cmap:
+        col = cmap.columns(PRODUCTS_LIST_FIELD)[0]
+        cols, pos = explode_products(ctx.series(col), col, ctx.log)
+        names = {k: col for k in cols}
+        order_of = ctx.codes[pos] if pos.size else pos
+        return normalise_lines(cols, names, pos, order_of, ctx.n_orders, ctx.log)
+    fields = [f for f in LINE_FIELDS if f in cmap]
+    cols = {f: ctx.series(cmap.columns(f)[0]) for f in fields}
+    names = {f: cmap.columns(f)[0] for f in fields}
+    order_of = np.where(not_product, -1, ctx.codes)
+    return normalise_lines(cols, names, np.arange(ctx.n), order_of, ctx.n_orders, ctx.log)
+
+
+def _line_dupes(ctx: _Ctx) -> np.ndarray:
+    """Rows identical to another row of the same order in every mapped column."""
+    used = list(dict.fromkeys(c for cols in ctx.cmap.fields.values() for c in cols))
+    sub = ctx.df[used].reset_index(drop=True)
+    try:
+        hashed = pd.util.hash_pandas_object(sub, index=False).to_numpy()
+    except TypeError:  # unhashable cells (lists of products): compare their text
+        hashed = pd.util.hash_pandas_object(sub.astype(str), index=False).to_numpy()
+    key = pd.DataFrame({"o": ctx.codes, "h": hashed})
+    dup = key.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)
+    return dup

@@ -1,0 +1,163 @@
+"""Activity-ID analysis: repeats of an order ID that matter before sending (layer 2, pure).
+
+The activity ID is Seeka's de-duplication key, shared with the browser SDK, so four kinds of
+repeat are reported (one row each, with the input rows involved):
+
+- ``conflicting_values``: one ID whose rows disagree on an order-level value (time,
+  currency, total, customer): two orders may share an ID, or the export is inconsistent;
+- ``duplicate_lines``: line rows identical in every mapped column (double counting?);
+- ``split_order``: one ID in separate blocks of rows (concatenated or re-exported files?);
+- ``id_hazard``: different spellings of what is probably one ID (``"1001"``, ``"1001.0"``,
+  ``"#1001"``, ``" 1001"``): the browser SDK's ``activityIdentifier`` must equal what we
+  send, or Seeka counts the order twice.
+
+Values of personal fields are never shown, only counted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .build import OrderTable
+
+DUPLICATE_COLUMNS = ("activity_id", "kind", "field", "rows", "n_rows", "detail")
+_SHOW_VALUES = {
+    "time",
+    "currencyCode",
+    "totalPrice",
+    "totalTax",
+    "totalShippingPrice",
+    "orderNumber",
+    "paymentMethodName",
+}
+
+
+def _rows_by_order(table: OrderTable, mask: np.ndarray) -> dict[int, list[object]]:
+    pos = np.flatnonzero(mask & (table.row_order >= 0))
+    if pos.size == 0:
+        return {}
+    frame = pd.DataFrame(
+        {"o": table.row_order[pos], "label": np.asarray(table.labels, dtype=object)[pos]}
+    )
+    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}
+
+
+def _values_text(values: np.ndarray, field: str) -> str:
+    if field not in _SHOW_VALUES:
+        return f"{len(values)} distinct values"
+    return "values: " + ", ".join(repr(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
+
+
+def find_duplicates(table: OrderTable) -> pd.DataFrame:
+    """The duplicates report (see the module docstring), one row per finding."""
+    out: list[dict[str, object]] = []
+    codes = table.row_order
+    for field, mask in table.conflicts.items():
+        whole = np.isin(codes, np.unique(codes[mask]))
+        vals = table.conflict_values.get(field)
+        for o, rows in _rows_by_order(table, whole).items():
+            detail = "conflicting values"
+            if vals is not None:
+                sel = (codes == o) & (vals != None)  # noqa: E711
+                distinct = pd.unique(pd.Series(vals[sel], dtype=object))
+                detail = _values_text(distinct, field)
+            out.append(
+                {
+                    "activity_id": table.activity_id[o],
+                    "kind": "conflicting_values",
+                    "field": field,
+                    "rows": rows,
+                    "n_rows": len(rows),
+                    "detail": detail,
+                }
+            )
+    for field in ("email", "customerIdentifier"):
+        rag = table.lists.get(field)
+        if rag is None:
+            continue
+        many = np.flatnonzero(rag.counts() > 1)
+        if many.size:
+            for o, rows in _rows_by_order(table, np.isin(codes, many)).items():
+                out.append(
+                    {
+                        "activity_id": table.activity_id[o],
+                        "kind": "conflicting_values",
+                        "field": field,
+                        "rows": rows,
+                        "n_rows": len(rows),
+                        "detail": f"{int(rag.counts()[o])} distinct values",
+                    }
+                )
+    for o, rows in _rows_by_order(table, table.line_dupes).items():
+        out.append(
+            {
+                "activity_id": table.activity_id[o],
+                "kind": "duplicate_lines",
+                "field": None,
+                "rows": rows,
+                "n_rows": len(rows),
+                "detail": f"{len(rows)} line rows identical in every mapped column",
+            }
+        )
+    starts = np.ones(len(codes), dtype=bool)
+    starts[1:] = codes[1:] != codes[:-1]
+    blocks = np.bincount(codes[starts & (codes >= 0)], minlength=table.n_orders)
+    split = np.flatnonzero(blocks > 1)
+    for o, rows in _rows_by_order(table, np.isin(codes, split)).items():
+        out.append(
+            {
+                "activity_id": table.activity_id[o],
+                "kind": "split_order",
+                "field": None,
+                "rows": rows,
+                "n_rows": len(rows),
+                "detail": f"rows of this ID come in {int(blocks[o])} separate blocks",
+            }
+        )
+    out.extend(_id_hazards(table))
+    frame = pd.DataFrame(out, columns=list(DUPLICATE_COLUMNS))
+    frame["activity_id"] = frame["activity_id"].astype("str")
+    return frame
+
+
+def _id_hazards(table: OrderTable) -> list[dict[str, object]]:
+    raw = pd.Series(table.raw_ids, dtype=object)
+    ok = raw.notna().to_numpy()
+    if not ok.any():
+        return []
+    canon = (
+        raw[ok]
+        .astype(str)
+        .str.strip()
+        .str.lower()
+        .str.lstrip("#")
+        .str.replace(r"\.0+$", "", regex=True)
+    )
+    pairs = pd.DataFrame(
+        {"canon": canon.to_numpy(), "raw": raw[ok].to_numpy(), "pos": np.flatnonzero(ok)}
+    )
+    forms = pairs.drop_duplicates(["canon", "raw"])
+    counts = forms.groupby("canon")["raw"].size()
+    risky = counts[counts > 1].index
+    if len(risky) == 0:
+        return []
+    labels = np.asarray(table.labels, dtype=object)
+    out = []
+    hit = pairs[pairs["canon"].isin(risky)]
+    for _key, grp in hit.groupby("canon", sort=False):
+        spellings = list(dict.fromkeys(grp["raw"]))
+        sent = list(dict.fromkeys(table.row_ids[grp["pos"].to_numpy()]))
+        out.append(
+            {
+                "activity_id": sent[0],
+                "kind": "id_hazard",
+                "field": "activityId",
+                "rows": labels[grp["pos"].to_numpy()].tolist(),
+                "n_rows": len(grp),
+                "detail": f"spellings {spellings} are sent as {sent}; the browser SDK's "
+                "activityIdentifier must match exactly"
+                + ("" if len(sent) == 1 else " (these become separate orders)"),
+            }
+        )
+    return out

@@ -1,0 +1,217 @@
+"""``Events``: the converted orders, ready to inspect and send (layer 2, pure).
+
+An immutable view over an :class:`~seeka_nb.core.build.OrderTable`.  Orders whose status is
+``ok`` are the events; held-back orders stay visible through ``issues`` and
+``to_frame(include_held_back=True)``.  Dicts are built only when asked for (``to_list``,
+``batches``, ``preview``).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST
+from .body import BodyBuilder, encode
+from .build import OrderTable
+from .dedup import find_duplicates
+from .mapping import ColumnMapping
+
+
+class Preview(str):
+    """Pretty-printed request bodies: a ``str`` that displays as itself."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+
+class Events:
+    """Seeka ``Order`` events built from a DataFrame by ``df.seeka.to_events()``."""
+
+    def __init__(self, table: OrderTable) -> None:
+        self._table = table
+        self._send = np.flatnonzero(table.status == "ok")
+
+    # --- the events ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self._send.size)
+
+    @functools.cached_property
+    def _builder(self) -> BodyBuilder:
+        return BodyBuilder(self._table)
+
+    @property
+    def activity_ids(self) -> list[str]:
+        """Activity IDs of the events that will be sent, in input order."""
+        return self._table.activity_id[self._send].tolist()
+
+    @property
+    def mapping(self) -> ColumnMapping:
+        """The column mapping used for the conversion."""
+        return self._table.mapping
+
+    @property
+    def preset(self) -> str:
+        """Name of the preset used."""
+        return self._table.preset
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """JSON-safe event dicts ``{"ev": {"id": ..., "payload": ...}}``."""
+        b = self._builder
+        return [b.event(i) for i in self._send.tolist()]
+
+    def to_json(self, *, indent: bool = False) -> str:
+        """The events as a JSON array."""
+        opt = orjson.OPT_INDENT_2 if indent else 0
+        return orjson.dumps(self.to_list(), option=opt).decode()
+
+    def batches(self, size: int = MAX_EVENTS_PER_REQUEST) -> Iterator[dict[str, Any]]:
+        """Request bodies ``{"data": [...]}`` of at most ``min(size, 20)`` events."""
+        if int(size) < 1:
+            from ..errors import ConfigurationError
+
+            raise ConfigurationError(f"size={size!r}: a batch holds at least one event.")
+        return self._builder.bodies(self._send.tolist(), size)
+
+    def encoded_batches(self, size: int = MAX_EVENTS_PER_REQUEST) -> Iterator[bytes]:
+        """The request bodies as JSON bytes, ready to POST."""
+        for body in self.batches(size):
+            yield encode(body)
+
+    def preview(self, n: int = 1) -> Preview:
+        """The first ``n`` request bodies, pretty-printed JSON."""
+        parts = []
+        for k, body in enumerate(self.batches()):
+            if k >= n:
+                break
+            parts.append(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return Preview("\n".join(parts) if parts else "(no events to send)")
+
+    # --- checks -------------------------------------------------------------------------
+    @property
+    def issues(self) -> pd.DataFrame:
+        """One row per problem: row, activity_id, field, column, severity, code, message."""
+        return self._table.issues.copy()
+
+    @functools.cached_property
+    def _duplicates(self) -> pd.DataFrame:
+        return find_duplicates(self._table)
+
+    def duplicates(self) -> pd.DataFrame:
+        """Activity IDs that repeat in ways that matter (see :mod:`seeka_nb.core.dedup`)."""
+        return self._duplicates.copy()
+
+    def to_frame(self, *, include_held_back: bool = False) -> pd.DataFrame:
+        """One row per event: ID, time, currency, total, products, identity present."""
+        t = self._table
+        sel = np.arange(t.n_orders) if include_held_back else self._send
+        data: dict[str, Any] = {
+            "activity_id": pd.array(t.activity_id[sel], dtype="str"),
+            "time": pd.to_datetime(t.time_utc[sel]).tz_localize("UTC"),
+            "currency": pd.array(
+                t.text.get("currencyCode", np.full(t.n_orders, None, dtype=object))[sel],
+                dtype="str",
+            ),
+            "total": t.money.get("totalPrice", np.full(t.n_orders, np.nan))[sel],
+            "n_products": t.products.counts()[sel],
+            "n_rows": t.n_rows[sel],
+            "first_row": np.asarray(t.labels, dtype=object)[t.first_row[sel]],
+        }
+        if include_held_back:
+            data["status"] = pd.Categorical(t.status[sel], categories=["ok", "error", "excluded"])
+        data["has_seekaPId"] = (
+            (t.text["seekaPId"][sel] != None)
+            if "seekaPId" in t.text  # noqa: E711
+            else np.zeros(sel.size, dtype=bool)
+        )
+        for name in IDENTITY_LIST_FIELDS:
+            rag = t.lists.get(name)
+            data[f"has_{name}"] = (
+                (rag.counts()[sel] > 0) if rag is not None else np.zeros(sel.size, dtype=bool)
+            )
+        has_addr = np.zeros(sel.size, dtype=bool)
+        for addr in t.addresses:
+            for vals in addr.values():
+                has_addr |= vals[sel] != None  # noqa: E711
+        data["has_address"] = has_addr
+        return pd.DataFrame(data)
+
+    # --- summary ------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Counts: rows, orders by status, line items, revenue per currency, issues."""
+        t = self._table
+        ok = t.status == "ok"
+        cur = t.text.get("currencyCode", np.full(t.n_orders, None, dtype=object))
+        total = t.money.get("totalPrice", np.full(t.n_orders, np.nan))
+        rev = (
+            pd.DataFrame({"c": pd.Series(cur[ok], dtype=object).fillna("(none)"), "t": total[ok]})
+            .groupby("c")["t"]
+            .sum(min_count=1)
+        )
+        sev = t.issues["severity"].value_counts()
+        return {
+            "rows": len(t.labels),
+            "orders": t.n_orders,
+            "to_send": int(ok.sum()),
+            "held_back_error": int((t.status == "error").sum()),
+            "held_back_excluded": int((t.status == "excluded").sum()),
+            "rows_without_id": int((t.row_order < 0).sum()),
+            "line_items": int(t.products.counts()[ok].sum()),
+            "revenue": {str(k): float(v) for k, v in rev.items() if not np.isnan(v)},
+            "issues": {str(k): int(sev.get(k, 0)) for k in ("error", "excluded", "warning")},
+            "duplicates": len(self._duplicates),
+            "preset": t.preset,
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        rev = ", ".join(f"{c} {v:,.2f}" for c, v in s["revenue"].items()) or "—"
+        iss = s["issues"]
+        return (
+            f"<seeka_nb.Events: {s['to_send']} orders to send "
+            f"({s['line_items']} line items) from {s['rows']} rows; "
+            f"held back: {s['held_back_error']} with errors, "
+            f"{s['held_back_excluded']} excluded; revenue {rev}; issues: "
+            f"{iss['error']} errors, {iss['excluded']} excluded, {iss['warning']} warnings; "
+            f"{s['duplicates']} duplicate findings; preset {s['preset']!r}>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        esc = html.escape
+        rows = [
+            ("Orders to send", f"{s['to_send']:,}"),
+            ("Line items", f"{s['line_items']:,}"),
+            ("Input rows", f"{s['rows']:,}"),
+            ("Held back (errors)", f"{s['held_back_error']:,}"),
+            ("Held back (excluded by preset)", f"{s['held_back_excluded']:,}"),
+            ("Rows without activity ID", f"{s['rows_without_id']:,}"),
+        ]
+        rows += [(f"Revenue {c}", f"{v:,.2f}") for c, v in s["revenue"].items()]
+        rows += [(f"Issues: {k}", f"{v:,}") for k, v in s["issues"].items()]
+        rows.append(("Duplicate findings", f"{s['duplicates']:,}"))
+        body = "".join(
+            f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td></tr>" for a, b in rows
+        )
+        codes = self._table.issues.groupby(["severity", "code"], observed=True).size()
+        top = "".join(
+            f"<li>{esc(str(sv))} · {esc(str(c))}: {n:,}</li>" for (sv, c), n in codes.items()
+        )
+        return (
+            f"<div><b>seeka_nb.Events</b> (preset <code>{esc(s['preset'])}</code>)"
+            f"<table>{body}</table>"
+            + (f"<details><summary>Issues by code</summary><ul>{top}</ul></details>" if top else "")
+            + "<p>See <code>.issues</code>, <code>.duplicates()</code>, "
+            "<code>.preview()</code>.</p></div>"
+        )

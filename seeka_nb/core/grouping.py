@@ -1,0 +1,90 @@
+"""Vectorised group helpers over (row → order code) arrays (layer 2, pure).
+
+Orders are numbered ``0..n_orders-1`` in order of first appearance; ``codes[i]`` is row
+``i``'s order (``-1``: the row belongs to no order).  These helpers reduce row values to
+one per order without Python loops over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_BIG = np.iinfo(np.int64).max
+
+
+def first_positions(codes: np.ndarray, present: np.ndarray, n_orders: int) -> np.ndarray:
+    """Per order, the first row position where ``present`` holds (``-1`` if none)."""
+    sel = np.flatnonzero(present & (codes >= 0))
+    first = np.full(n_orders, _BIG, dtype=np.int64)
+    np.minimum.at(first, codes[sel], sel)
+    first[first == _BIG] = -1
+    return first
+
+
+@dataclass(frozen=True)
+class OrderValue:
+    """One value per order (``values``), taken from the order's first row that has one.
+
+    ``conflicts`` marks rows whose own present value differs from their order's value.
+    """
+
+    values: np.ndarray
+    conflicts: np.ndarray
+
+
+def per_order(
+    codes: np.ndarray,
+    values: np.ndarray,
+    present: np.ndarray,
+    n_orders: int,
+    *,
+    fill: object = None,
+) -> OrderValue:
+    """Fill an order-level value within each order (never across orders)."""
+    first = first_positions(codes, present, n_orders)
+    out = np.full(n_orders, fill, dtype=values.dtype)
+    has = first >= 0
+    out[has] = values[first[has]]
+    sel = np.flatnonzero(present & (codes >= 0))
+    conflicts = np.zeros(len(values), dtype=bool)
+    if sel.size:
+        conflicts[sel] = values[sel] != out[codes[sel]]
+    return OrderValue(out, conflicts)
+
+
+@dataclass(frozen=True)
+class Ragged:
+    """A ragged array in CSR form: order ``i`` owns ``values[offsets[i]:offsets[i+1]]``."""
+
+    values: np.ndarray  # object or numeric array
+    offsets: np.ndarray  # int64, length n_orders + 1
+
+    def counts(self) -> np.ndarray:
+        """Number of values per order."""
+        return np.diff(self.offsets)
+
+
+def ragged(order_of: np.ndarray, values: np.ndarray, n_orders: int) -> Ragged:
+    """Group values by order; within an order, keep their current relative order."""
+    idx = np.argsort(order_of, kind="stable")
+    sorted_orders = order_of[idx]
+    offsets = np.searchsorted(sorted_orders, np.arange(n_orders + 1), side="left")
+    return Ragged(values[idx], offsets.astype(np.int64))
+
+
+def distinct_per_order(order_of: np.ndarray, values: np.ndarray, n_orders: int) -> Ragged:
+    """Distinct values per order, in first-seen order (``order_of``/``values`` aligned).
+
+    The input's order is the priority: callers concatenate column 1's rows, then column
+    2's..., so the first column's values come first.
+    """
+    if values.size == 0:
+        return Ragged(values, np.zeros(n_orders + 1, dtype=np.int64))
+    vcodes, _ = pd.factorize(values)
+    key = order_of.astype(np.int64) * (int(vcodes.max()) + 1) + vcodes
+    _, first = np.unique(key, return_index=True)
+    first.sort()  # back to input (priority, row) order
+    return ragged(order_of[first], values[first], n_orders)

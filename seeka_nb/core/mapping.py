@@ -1,0 +1,385 @@
+"""Column → Seeka field mapping: explicit entries, preset entries and auto-detection (layer 2).
+
+Resolution order for each field: the caller's ``mapping`` (a value of ``None`` switches a
+field off), then the preset's entries whose columns exist, then auto-detection from column
+names (case, spaces, accents and punctuation ignored) against ranked synonym lists.  Two
+columns matching a field at the same rank is an *ambiguity*: it is reported and the field is
+left unmapped (an error for the required ``activityId`` and ``time``), never guessed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import unicodedata
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import MappingError
+from ..schema import (
+    ADDRESS_FIELDS,
+    IDENTITY_LIST_FIELDS,
+    LINE_FIELDS,
+    MAPPABLE_FIELDS,
+    PRODUCTS_LIST_FIELD,
+    REQUIRED_FIELDS,
+)
+
+MappingSpec = Mapping[str, "Hashable | Sequence[Hashable] | None"]
+
+#: Ranked synonyms (normalised names).  Rank 0 beats rank 1; ties are ambiguities.
+SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "activityId": (
+        (
+            "activityid",
+            "activityidentifier",
+            "orderid",
+            "invoiceno",
+            "invoiceid",
+            "transactionid",
+            "purchaseid",
+            "salesorderid",
+        ),
+        (
+            "ordernumber",
+            "orderno",
+            "ordernum",
+            "invoicenumber",
+            "invoice",
+            "order",
+            "numerodeorden",
+        ),
+    ),
+    "time": (
+        (
+            "time",
+            "activitytime",
+            "ordertime",
+            "createdat",
+            "orderdate",
+            "orderdatetime",
+            "datecreated",
+            "createddate",
+            "invoicedate",
+            "purchasedate",
+            "orderedat",
+            "placedat",
+            "orderplacedat",
+            "fecha",
+            "fechadecreacion",
+        ),
+        ("date", "datetime", "timestamp", "created", "createdon"),
+    ),
+    "seekaPId": (("seekapid", "seekaprofileid", "skpid"),),
+    "email": (
+        ("email", "emailaddress", "customeremail", "mail", "correo", "correoelectronico"),
+        ("billingemail", "shippingemail"),
+    ),
+    "phone": (
+        (
+            "phone",
+            "phonenumber",
+            "telephone",
+            "tel",
+            "mobile",
+            "mobilephone",
+            "customerphone",
+            "telefono",
+        ),
+        ("billingphone", "shippingphone"),
+    ),
+    "firstName": (
+        ("firstname", "givenname", "fname", "customerfirstname"),
+        ("billingfirstname", "shippingfirstname"),
+    ),
+    "lastName": (
+        ("lastname", "surname", "familyname", "lname", "customerlastname"),
+        ("billinglastname", "shippinglastname"),
+    ),
+    "dob": (("dob", "dateofbirth", "birthdate", "birthday"),),
+    "addressLine1": (
+        ("addressline1", "address1", "address", "street", "streetaddress", "direccion"),
+        ("billingaddress1", "billingstreet"),
+    ),
+    "addressLine2": (("addressline2", "address2"), ("billingaddress2",)),
+    "locality": (("locality", "city", "town", "suburb", "ciudad", "localidad"), ("billingcity",)),
+    "state": (
+        ("state", "province", "region", "county", "provincia", "provinciaoestado"),
+        ("billingprovince", "billingstate"),
+    ),
+    "stateCode": (("statecode", "provincecode", "regioncode"),),
+    "postcode": (
+        ("postcode", "postalcode", "zip", "zipcode", "codigopostal"),
+        ("billingzip", "billingpostcode"),
+    ),
+    "country": (("country", "countryname", "pais"), ("billingcountry",)),
+    "countryCode": (("countrycode", "countryiso", "iso2", "countryiso2"),),
+    "tcfConsentString": (
+        ("tcfconsentstring", "tcstring", "tcfstring", "consentstring", "tcf", "tcfconsent"),
+    ),
+    "checkoutIdentifier": (("checkoutidentifier", "checkoutid", "checkouttoken"),),
+    "cartIdentifier": (("cartidentifier", "cartid", "carttoken"),),
+    "orderIdentifier": (("orderidentifier", "orderuuid", "orderguid"),),
+    "orderNumber": (("ordernumber", "orderno", "ordernum", "ordername"),),
+    "customerIdentifier": (
+        ("customeridentifier", "customerid", "customerno", "customernumber", "clientid"),
+    ),
+    "paymentMethodName": (
+        ("paymentmethodname", "paymentmethod", "paymenttype", "paymentgateway", "mediodepago"),
+    ),
+    "currencyCode": (("currencycode", "currency", "moneda"),),
+    "totalPrice": (("totalprice", "total", "ordertotal", "grandtotal", "totalamount"),),
+    "totalTax": (("totaltax", "tax", "taxes", "taxamount", "taxtotal", "vat"),),
+    "totalShippingPrice": (
+        (
+            "totalshippingprice",
+            "shipping",
+            "shippingprice",
+            "shippingcost",
+            "shippingtotal",
+            "shippingamount",
+            "costodeenvio",
+        ),
+    ),
+    "productIdentifier": (("productidentifier", "productid", "itemid"),),
+    "variantIdentifier": (("variantidentifier", "variantid"),),
+    "sku": (("sku", "stockcode", "itemcode", "productcode", "articlenumber"), ("lineitemsku",)),
+    "productName": (
+        (
+            "productname",
+            "product",
+            "itemname",
+            "item",
+            "description",
+            "productdescription",
+            "title",
+            "nombredelproducto",
+        ),
+        ("lineitemname",),
+    ),
+    "variantName": (("variantname", "variant", "varianttitle"),),
+    "categoryName": (("categoryname", "category", "producttype", "productcategory"),),
+    "brandName": (("brandname", "brand", "manufacturer"), ("vendor",)),
+    "unitPrice": (
+        ("unitprice", "price", "itemprice", "priceeach", "unitcost", "precio", "preciodelproducto"),
+        ("lineitemprice",),
+    ),
+    "quantity": (
+        ("quantity", "qty", "units", "cantidad", "cantidaddelproducto"),
+        ("lineitemquantity",),
+    ),
+    PRODUCTS_LIST_FIELD: (("products", "lineitems", "items", "orderitems"),),
+}
+
+ALL_FIELDS = (*MAPPABLE_FIELDS, PRODUCTS_LIST_FIELD)
+
+
+def normalise_name(name: object) -> str:
+    """``"Order ID"``, ``"order_id"``, ``"orderId"``, ``"Número de orden"`` → comparable."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def field_level(name: str) -> str:
+    """``order``, ``identity``, ``address`` or ``line`` — where a field's value lives."""
+    if name in IDENTITY_LIST_FIELDS or name == "seekaPId":
+        return "identity"
+    if name in ADDRESS_FIELDS:
+        return "address"
+    if name in LINE_FIELDS or name == PRODUCTS_LIST_FIELD:
+        return "line"
+    return "order"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column(s) feed each Seeka field, and how each choice was made.
+
+    ``fields`` maps a field to its columns in priority order; ``source`` says ``explicit``,
+    ``preset`` or ``auto``; ``ambiguous`` lists fields left unmapped because several
+    columns matched; ``unused`` the columns nothing reads.  ``to_frame()`` and the HTML
+    repr show it all.
+    """
+
+    fields: dict[str, tuple[Hashable, ...]]
+    source: dict[str, str]
+    ambiguous: dict[str, tuple[Hashable, ...]]
+    notes: dict[str, str]
+    unused: tuple[Hashable, ...]
+    preset: str
+    preset_notes: tuple[str, ...] = field(default=())
+
+    def columns(self, name: str) -> tuple[Hashable, ...]:
+        """The columns feeding ``name`` (empty when unmapped)."""
+        return self.fields.get(name, ())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.fields
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per Seeka field: columns, source, level and notes."""
+        rows = []
+        for name in ALL_FIELDS:
+            cols = self.fields.get(name, ())
+            if not cols and name not in self.ambiguous and name not in self.notes:
+                continue
+            note = self.notes.get(name, "")
+            if name in self.ambiguous:
+                cands = ", ".join(repr(c) for c in self.ambiguous[name])
+                note = f"ambiguous: {cands} all match; choose with mapping={{{name!r}: ...}}"
+            rows.append(
+                {
+                    "field": name,
+                    "columns": ", ".join(str(c) for c in cols),
+                    "source": self.source.get(name, "—" if not cols else "auto"),
+                    "level": field_level(name),
+                    "note": note,
+                }
+            )
+        return pd.DataFrame(rows, columns=["field", "columns", "source", "level", "note"])
+
+    def __repr__(self) -> str:
+        frame = self.to_frame()
+        lines = [f"ColumnMapping(preset={self.preset!r})"]
+        for r in frame.itertuples(index=False):
+            cols = r.columns or "(unmapped)"
+            extra = f"  [{r.note}]" if r.note else ""
+            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")
+        if self.unused:
+            lines.append("  unused columns: " + ", ".join(str(c) for c in self.unused))
+        lines.extend(f"  preset: {n}" for n in self.preset_notes)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        body = "".join(
+            "<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
+            for r in self.to_frame().itertuples(index=False)
+        )
+        unused = ", ".join(esc(str(c)) for c in self.unused) or "none"
+        notes = "".join(f"<li>{esc(n)}</li>" for n in self.preset_notes)
+        return (
+            f"<div><b>Seeka column mapping</b> (preset <code>{esc(self.preset)}</code>)"
+            "<table><thead><tr><th>field</th><th>columns</th><th>source</th><th>level</th>"
+            f"<th>note</th></tr></thead><tbody>{body}</tbody></table>"
+            f"<p>Unused columns: {unused}</p>"
+            + (f"<p>Preset rules:</p><ul>{notes}</ul>" if notes else "")
+            + "</div>"
+        )
+
+
+def _as_columns(value: object) -> tuple[Hashable, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return (value,)  # type: ignore[return-value]
+    return tuple(value)  # type: ignore[arg-type]
+
+
+def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
+    unknown = [k for k in spec if k not in ALL_FIELDS]
+    if unknown:
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(str(k), ALL_FIELDS, n=1)
+            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise MappingError(
+            f"Unknown Seeka field(s) in mapping: {', '.join(hints)}. Keys are Seeka field "
+            f"names: {', '.join(ALL_FIELDS)}."
+        )
+    present = set(columns)
+    for key, value in spec.items():
+        for col in _as_columns(value):
+            if col not in present:
+                close = difflib.get_close_matches(str(col), [str(c) for c in columns], n=3)
+                hint = f" Close matches: {close}." if close else ""
+                raise MappingError(
+                    f"mapping[{key!r}] names column {col!r}, which is not in the DataFrame."
+                    f"{hint} Columns: {list(columns)}."
+                )
+
+
+def resolve_mapping(
+    columns: Sequence[Hashable],
+    mapping: MappingSpec | None,
+    *,
+    preset_name: str,
+    preset_mapping: Mapping[str, tuple[Hashable, ...]],
+    preset_notes: Sequence[str] = (),
+) -> ColumnMapping:
+    """Resolve the columns for every field (see the module docstring)."""
+    spec = dict(mapping or {})
+    _check_explicit(spec, columns)
+    fields: dict[str, tuple[Hashable, ...]] = {}
+    source: dict[str, str] = {}
+    ambiguous: dict[str, tuple[Hashable, ...]] = {}
+    notes: dict[str, str] = {}
+    present = set(columns)
+    for name, value in spec.items():
+        cols = _as_columns(value)
+        if cols:
+            fields[name] = cols
+            source[name] = "explicit"
+        else:
+            notes[name] = "switched off by mapping"
+    for name, cols in preset_mapping.items():
+        if name in spec:
+            continue
+        found = tuple(c for c in cols if c in present)
+        if found:
+            fields[name] = found
+            source[name] = "preset"
+    by_norm: dict[str, list[Hashable]] = {}
+    for col in columns:
+        if isinstance(col, str):
+            by_norm.setdefault(normalise_name(col), []).append(col)
+    for name, ranks in SYNONYMS.items():
+        if name in fields or name in spec:
+            continue
+        for rank, names in enumerate(ranks):
+            hits: list[Hashable] = []
+            for n in names:
+                hits.extend(c for c in by_norm.get(n, []) if c not in hits)
+            if len(hits) == 1:
+                fields[name] = (hits[0],)
+                source[name] = "auto"
+                weaker = [c for r in ranks[rank + 1 :] for n in r for c in by_norm.get(n, [])]
+                if weaker:
+                    notes[name] = "also matched (weaker): " + ", ".join(map(repr, weaker))
+                break
+            if len(hits) > 1:
+                ambiguous[name] = tuple(hits)
+                break
+    used = {c for cols in fields.values() for c in cols}
+    unused = tuple(c for c in columns if c not in used)
+    missing = [f for f in REQUIRED_FIELDS if f not in fields]
+    if missing:
+        raise _missing_error(missing, ambiguous, columns, preset_name)
+    return ColumnMapping(fields, source, ambiguous, notes, unused, preset_name, tuple(preset_notes))
+
+
+def _missing_error(
+    missing: list[str],
+    ambiguous: dict[str, tuple[Hashable, ...]],
+    columns: Sequence[Hashable],
+    preset_name: str,
+) -> MappingError:
+    parts = []
+    for name in missing:
+        if name in ambiguous:
+            cands = ", ".join(repr(c) for c in ambiguous[name])
+            parts.append(f"{name}: several columns match ({cands})")
+        else:
+            looked = ", ".join(n for rank in SYNONYMS[name] for n in rank[:6])
+            parts.append(f"{name}: no column found (looked for names like {looked})")
+    example = ", ".join(f"{n!r}: '<column>'" for n in missing)
+    return MappingError(
+        "Cannot tell which column holds "
+        + "; ".join(parts)
+        + f". Columns: {list(columns)} (preset {preset_name!r}). "
+        f"Pass mapping={{{example}}}."
+    )

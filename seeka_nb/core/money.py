@@ -1,0 +1,105 @@
+"""Money: rounding to the currency's minor units and checking order totals (layer 2, pure).
+
+Totals follow SEEKA_CONTRACT.md: a mapped total is sent as given (a warning when it cannot be
+reconciled with the lines, since tax, shipping, discounts and tips exist); without one the
+total is the sum of unit price × quantity, and is left out when a line has no price.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..schema import CURRENCY_MINOR_UNITS, DEFAULT_MINOR_UNITS
+
+if TYPE_CHECKING:
+    from .lines import Products
+
+
+def minor_units_of(currencies: np.ndarray) -> np.ndarray:
+    """Decimal places per entry of an object array of currency codes (2 when unknown)."""
+    digits = pd.Series(currencies, dtype=object).map(CURRENCY_MINOR_UNITS)
+    return digits.fillna(DEFAULT_MINOR_UNITS).to_numpy(dtype=np.int64)
+
+
+def round_money(values: np.ndarray, currencies: np.ndarray) -> np.ndarray:
+    """Round each amount to its currency's minor units; NaN stays NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    digits = minor_units_of(currencies)
+    out = values.copy()
+    for d in np.unique(digits):
+        mask = digits == d
+        out[mask] = np.round(values[mask], int(d))
+    out[out == 0] = 0.0  # no "-0.0" on the wire
+    return out
+
+
+def check_totals(
+    ctx: object,
+    products: Products,
+    money: dict[str, np.ndarray],
+    currencies: np.ndarray,
+    first_row: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Fill or check ``totalPrice`` against the lines; issues go to ``ctx``'s log."""
+    n_orders = len(first_row)
+    counts = products.counts()
+    owner = np.repeat(np.arange(n_orders), counts)
+    line_total = products.price * products.quantity
+    unknown_line = np.isnan(line_total)
+    sums = np.bincount(owner, weights=np.where(unknown_line, 0.0, line_total), minlength=n_orders)
+    unknown = np.bincount(owner, weights=unknown_line, minlength=n_orders) > 0
+    has_lines = counts > 0
+    computable = has_lines & ~unknown
+    tol = 0.5 * 10.0 ** -minor_units_of(currencies) + 1e-9
+    out = dict(money)
+    log_issue = ctx.order_issue  # type: ignore[attr-defined]
+    if "totalPrice" in money:
+        total = money["totalPrice"].copy()
+        fill = np.isnan(total) & computable
+        total[fill] = sums[fill]
+        log_issue(
+            np.flatnonzero(fill),
+            first_row,
+            code="total_computed",
+            severity="warning",
+            message="order has no total; the sum of its lines is sent",
+            name="totalPrice",
+            col=None,
+        )
+        ship = np.nan_to_num(money.get("totalShippingPrice", np.zeros(n_orders)))
+        tax = np.nan_to_num(money.get("totalTax", np.zeros(n_orders)))
+        cands = np.stack([sums, sums + ship, sums + tax, sums + ship + tax])
+        gap = np.min(np.abs(cands - total), axis=0)
+        check = computable & ~fill & ~np.isnan(total)
+        bad = np.flatnonzero(check & (gap > tol))
+        msgs = [
+            f"total {total[i]:g} differs from the lines' sum {sums[i]:g} (with shipping "
+            f"and tax as mapped); sent as given"
+            for i in bad
+        ]
+        log_issue(
+            bad,
+            first_row,
+            code="total_mismatch",
+            severity="warning",
+            message=msgs,
+            name="totalPrice",
+            col=None,
+        )
+        out["totalPrice"] = total
+    elif has_lines.any():
+        out["totalPrice"] = np.where(computable, sums, np.nan)
+        log_issue(
+            np.flatnonzero(has_lines & unknown),
+            first_row,
+            code="total_unknown",
+            severity="warning",
+            name="totalPrice",
+            col=None,
+            message="a line has no price or quantity, so the order total is unknown "
+            "and left out; map a total column to send one",
+        )
+    return out

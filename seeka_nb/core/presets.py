@@ -1,0 +1,113 @@
+"""Presets: a named column mapping plus the rules of one export layout (layer 2, pure).
+
+A preset carries (1) mapping entries, used for the columns that exist (explicit ``mapping``
+entries override them), (2) *exclusion* rules: vectorised row predicates whose orders are
+held back with severity ``excluded`` (cancelled, voided...), (3) *not-a-product* rules:
+line rows that carry order data but are not products (postage, tips...), (4) defaults
+(``tz``, ``dayfirst``, ``currency``) and (5) a header signature used to recognise the
+layout.  Each decision is written in ``notes`` so ``df.seeka.mapping()`` shows it.
+
+Only the ``generic`` preset lives here; export presets register themselves with
+:func:`register` from their own modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigurationError
+from .mapping import normalise_name
+
+RowPredicate = Callable[[pd.DataFrame], "np.ndarray | pd.Series"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A vectorised row rule: ``when(frame)`` → boolean mask over the frame's rows."""
+
+    code: str
+    message: str
+    when: RowPredicate
+    columns: tuple[Hashable, ...] = ()
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows the rule flags; rules whose columns are absent flag nothing."""
+        if any(c not in frame.columns for c in self.columns):
+            return np.zeros(len(frame), dtype=bool)
+        return np.asarray(self.when(frame), dtype=bool)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named mapping plus rules for one export layout (see the module docstring)."""
+
+    name: str
+    description: str
+    mapping: dict[str, tuple[Hashable, ...]] = field(default_factory=dict)
+    exclusions: tuple[Rule, ...] = ()
+    not_products: tuple[Rule, ...] = ()
+    notes: tuple[str, ...] = ()
+    signature: frozenset[str] = frozenset()  # normalised header names that identify it
+    tz: str | None = None
+    dayfirst: bool | None = None
+    currency: str | None = None
+
+    def matches(self, columns: pd.Index) -> float:
+        """Share of the signature present in ``columns`` (0 when no signature)."""
+        if not self.signature:
+            return 0.0
+        names = {normalise_name(c) for c in columns}
+        return len(self.signature & names) / len(self.signature)
+
+
+_REGISTRY: dict[str, Preset] = {}
+
+
+def register(preset: Preset) -> Preset:
+    """Add a preset to the registry (``preset=`` names resolve through it)."""
+    _REGISTRY[preset.name] = preset
+    return preset
+
+
+def get_preset(name: str | Preset | None) -> Preset:
+    """A preset by name (``None`` → ``generic``), or the object itself."""
+    if isinstance(name, Preset):
+        return name
+    key = "generic" if name is None else str(name).lower().replace("-", "_")
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise ConfigurationError(
+            f"Unknown preset {name!r}. Available: {', '.join(sorted(_REGISTRY))}."
+        ) from None
+
+
+def preset_names() -> list[str]:
+    """Names of all registered presets."""
+    return sorted(_REGISTRY)
+
+
+def detect_preset(columns: pd.Index, *, threshold: float = 0.8) -> str | None:
+    """The registered preset whose header signature best matches ``columns``."""
+    best, score = None, threshold
+    for preset in _REGISTRY.values():
+        s = preset.matches(columns)
+        if s >= score and (best is None or s > score):
+            best, score = preset.name, s
+    return best
+
+
+GENERIC = register(
+    Preset(
+        name="generic",
+        description=(
+            "Any tidy table: columns are matched to Seeka fields by name (see "
+            "seeka_nb.core.mapping.SYNONYMS); no rows are held back by layout rules."
+        ),
+        notes=("columns matched by name; no layout rules",),
+    )
+)

@@ -1,0 +1,179 @@
+"""Order times: any column of times → UTC instants, and their ISO 8601 text (layer 2, pure).
+
+Rules (SEEKA_CONTRACT.md): the wire format is UTC with ``Z`` at second precision.  Values
+with a zone or offset are converted to UTC; values without one need the caller's ``tz=``
+(a naive column is never guessed to be UTC).  Local times that a daylight-saving change
+skips or repeats are resolved (shift forward / first occurrence) and reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigurationError
+from .values import to_text
+
+_ZONED = (
+    r"(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*"
+    r"(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)|[Zz])$"
+)
+
+
+@dataclass(frozen=True)
+class Times:
+    """Parsed times, one per input row.
+
+    ``utc``: ``datetime64[s]`` (NaT where missing or unparseable); ``bad``: present but
+    unparseable; ``shifted``: local times that do not exist (moved forward); ``ambiguous``:
+    local times that occur twice (first occurrence taken).
+    """
+
+    utc: np.ndarray
+    bad: np.ndarray
+    shifted: np.ndarray
+    ambiguous: np.ndarray
+
+
+def _tz(tz: str | dt.tzinfo | None) -> str | dt.tzinfo | None:
+    if tz is None or isinstance(tz, dt.tzinfo):
+        return tz
+    try:
+        pd.Timestamp("2000-01-01").tz_localize(tz)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"tz={tz!r} is not a time zone name. Pass an IANA name such as "
+            "'Europe/London' or 'America/New_York', or 'UTC'."
+        ) from exc
+    return tz
+
+
+def _parse_text(values: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
+    """Strings to datetimes: ISO 8601 fast path, inferred format, then per value."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = pd.to_datetime(values, format="ISO8601", utc=utc, errors="coerce")
+        for fmt in (None, "mixed"):
+            todo = out.isna().to_numpy()
+            if not todo.any():
+                break
+            out[todo] = pd.to_datetime(
+                values[todo], format=fmt, utc=utc, dayfirst=dayfirst, errors="coerce"
+            )
+    return out
+
+
+def _localize(naive: pd.Series, tz: str | dt.tzinfo) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Naive local times → UTC; returns (utc, shifted mask, ambiguous mask)."""
+    naive = naive.astype("datetime64[us]")
+    strict = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    trouble = (strict.isna() & naive.notna()).to_numpy()
+    if not trouble.any():
+        return strict.dt.tz_convert("UTC"), trouble, trouble
+    loose = naive[trouble].dt.tz_localize(
+        tz, ambiguous=np.ones(int(trouble.sum()), dtype=bool), nonexistent="shift_forward"
+    )
+    # A time that exists but is ambiguous keeps its wall clock; a skipped one moves.
+    moved = (loose.dt.tz_localize(None) != naive[trouble]).to_numpy()
+    shifted = np.zeros(len(naive), dtype=bool)
+    ambiguous = np.zeros(len(naive), dtype=bool)
+    idx = np.flatnonzero(trouble)
+    shifted[idx[moved]] = True
+    ambiguous[idx[~moved]] = True
+    result = strict.astype(loose.dtype)
+    result[trouble] = loose
+    return result.dt.tz_convert("UTC"), shifted, ambiguous
+
+
+def _to_seconds(utc: pd.Series) -> np.ndarray:
+    return utc.dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+
+
+def parse_times(
+    column: pd.Series,
+    *,
+    tz: str | dt.tzinfo | None = None,
+    dayfirst: bool = False,
+    name: object = "time",
+) -> Times:
+    """Parse a column of order times to UTC seconds.
+
+    Raises :class:`ConfigurationError` when values carry no zone and ``tz`` is not given.
+    """
+    zone = _tz(tz)
+    n = len(column)
+    none = np.zeros(n, dtype=bool)
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return Times(_to_seconds(column.dt.tz_convert("UTC")), none, none, none)
+    if pd.api.types.is_datetime64_dtype(dtype):
+        if zone is None:
+            raise _naive_error(name, column.dropna().iloc[:1].astype(str).tolist())
+        utc, shifted, ambiguous = _localize(column.reset_index(drop=True), zone)
+        return Times(_to_seconds(utc), none, shifted, ambiguous)
+
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    k = len(uniques)
+    out = np.full(k + 1, np.datetime64("NaT"), dtype="datetime64[s]")
+    bad = np.zeros(k + 1, dtype=bool)
+    shifted_u = np.zeros(k + 1, dtype=bool)
+    ambiguous_u = np.zeros(k + 1, dtype=bool)
+    if k:
+        uniq = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        is_ts = np.array([isinstance(v, dt.datetime) for v in uniq], dtype=bool)
+        aware = is_ts & np.array(
+            [isinstance(v, dt.datetime) and v.tzinfo is not None for v in uniq], dtype=bool
+        )
+        text = pd.Series(to_text(uniq).values, dtype=object)
+        is_text = ~is_ts & np.array([isinstance(v, str) for v in uniq], dtype=bool)
+        bad[:k] = ~is_ts & ~is_text  # numbers, dates without time objects, others
+        zoned = is_text & text.str.contains(_ZONED, regex=True, na=False).to_numpy(dtype=bool)
+        naive_text = is_text & ~zoned & text.notna().to_numpy()
+        naive_parsed = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[us]")
+        if naive_text.any():
+            naive_parsed[naive_text] = _parse_text(text[naive_text], utc=False, dayfirst=dayfirst)
+            naive_text &= naive_parsed.notna().to_numpy()
+        naive_ts = is_ts & ~aware
+        if naive_ts.any():
+            naive_parsed[naive_ts] = pd.to_datetime(uniq[naive_ts], errors="coerce")
+        if (naive_text.any() or naive_ts.any()) and zone is None:
+            sample = text[naive_text].head(1).tolist() or [str(uniq[naive_ts].iloc[0])]
+            raise _naive_error(name, sample)
+        if aware.any():
+            conv = pd.to_datetime(uniq[aware], utc=True, errors="coerce")
+            out[:k][aware] = _to_seconds(conv)
+        if zoned.any():
+            out[:k][zoned] = _to_seconds(_parse_text(text[zoned], utc=True, dayfirst=dayfirst))
+        local = naive_ts | naive_text
+        if local.any():
+            assert zone is not None
+            utc, sh, am = _localize(naive_parsed[local].reset_index(drop=True), zone)
+            where = np.flatnonzero(local)
+            out[where] = _to_seconds(utc)
+            shifted_u[where] = sh
+            ambiguous_u[where] = am
+        bad[:k] |= np.isnat(out[:k]) & (is_ts | (is_text & text.notna().to_numpy()))
+    return Times(out[codes], bad[codes], shifted_u[codes], ambiguous_u[codes])
+
+
+def _naive_error(name: object, sample: list[str]) -> ConfigurationError:
+    example = f" (e.g. {sample[0]!r})" if sample else ""
+    return ConfigurationError(
+        f"Column {name!r} holds times without a time zone{example}. Seeka needs the instant "
+        "the order was placed: pass the zone the shop records times in, e.g. "
+        "to_events(..., tz='Europe/London'), or make the column time-zone aware."
+    )
+
+
+def format_utc(seconds: np.ndarray) -> np.ndarray:
+    """``datetime64[s]`` → object array of ``YYYY-MM-DDTHH:MM:SSZ`` (None for NaT)."""
+    out = np.full(len(seconds), None, dtype=object)
+    ok = ~np.isnat(seconds)
+    if ok.any():
+        text = np.char.add(np.datetime_as_string(seconds[ok], unit="s"), "Z")
+        out[ok] = text.astype(object)
+    return out
