@@ -23,6 +23,7 @@ from ..schema import (
     PRODUCT_FIELDS,
 )
 from .build import OrderTable
+from .values import is_present
 
 
 def _patterns(
@@ -54,7 +55,7 @@ def _patterns(
 def _present(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "f":
         return ~np.isnan(values)
-    return values != None  # noqa: E711
+    return is_present(values)
 
 
 def _money_object(values: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .build import OrderTable
+from .values import is_present
 
 DUPLICATE_COLUMNS = ("activity_id", "kind", "field", "rows", "n_rows", "detail")
 _SHOW_VALUES = {
@@ -59,7 +60,7 @@ def find_duplicates(table: OrderTable) -> pd.DataFrame:
         for o, rows in _rows_by_order(table, whole).items():
             detail = "conflicting values"
             if vals is not None:
-                sel = (codes == o) & (vals != None)  # noqa: E711
+                sel = (codes == o) & is_present(vals)
                 distinct = pd.unique(pd.Series(vals[sel], dtype=object))
                 detail = _values_text(distinct, field)
             out.append(

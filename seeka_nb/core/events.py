@@ -22,6 +22,7 @@ from .body import BodyBuilder, encode
 from .build import OrderTable
 from .dedup import find_duplicates
 from .mapping import ColumnMapping
+from .values import is_present
 
 
 class Preview(str):
@@ -131,8 +132,8 @@ class Events:
         if include_held_back:
             data["status"] = pd.Categorical(t.status[sel], categories=["ok", "error", "excluded"])
         data["has_seekaPId"] = (
-            (t.text["seekaPId"][sel] != None)
-            if "seekaPId" in t.text  # noqa: E711
+            is_present(t.text["seekaPId"][sel])
+            if "seekaPId" in t.text
             else np.zeros(sel.size, dtype=bool)
         )
         for name in IDENTITY_LIST_FIELDS:
@@ -143,7 +144,7 @@ class Events:
         has_addr = np.zeros(sel.size, dtype=bool)
         for addr in t.addresses:
             for vals in addr.values():
-                has_addr |= vals[sel] != None  # noqa: E711
+                has_addr |= is_present(vals[sel])
         data["has_address"] = has_addr
         return pd.DataFrame(data)
 

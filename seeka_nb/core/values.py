@@ -119,7 +119,7 @@ def identifier(column: pd.Series) -> tuple[Text, np.ndarray]:
     """
     text = to_text(column)
     vals = text.values
-    present = vals != None  # noqa: E711 - elementwise comparison on an object array
+    present = is_present(vals)
     fixed = np.zeros(len(vals), dtype=bool)
     if present.any() and not pd.api.types.is_float_dtype(column.dtype):
         s = pd.Series(vals[present], dtype=object)
