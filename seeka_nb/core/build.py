@@ -10,34 +10,31 @@ problem in the issues log and decides each order's status (``ok``, ``error``,
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pycountry
 
-from ..errors import ConfigurationError, ConsentError, MappingError, ValidationError
+from ..errors import ConsentError, MappingError, ValidationError
 from ..schema import (
-    ADDRESS_FIELDS,
     COMMERCE_MONEY_FIELDS,
     COMMERCE_STRING_FIELDS,
-    IDENTITY_LIST_FIELDS,
     LINE_FIELDS,
     MAX_IDENTIFIER_LENGTH,
     MAX_TEXT_LENGTH,
     PRODUCTS_LIST_FIELD,
 )
 from . import identity
-from .grouping import Ragged, distinct_per_order, first_positions, per_order
+from .context import Context, check_currency, currency_codes, line_dupes
+from .customers import addresses, identity_lists
+from .grouping import Ragged, first_positions
 from .issues import IssueLog
 from .lines import Products, explode_products, normalise_lines
 from .mapping import ColumnMapping, MappingSpec, resolve_mapping
 from .money import check_totals, round_money
 from .presets import Preset, get_preset
 from .times import format_utc, parse_times
-from .values import identifier, is_present, to_number, to_text, truncate
+from .values import is_present, to_number, to_text, truncate
 
 ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
 ID_LIKE = {
@@ -81,107 +78,6 @@ class OrderTable:
         return len(self.activity_id)
 
 
-@functools.cache
-def _currencies() -> frozenset[str]:
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
-
-
-def _check_currency(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    code = str(value).strip().upper()
-    if code not in _currencies():
-        raise ConfigurationError(f"{what}={value!r} is not an ISO 4217 code such as 'USD'.")
-    return code
-
-
-class _Ctx:
-    """Per-call state: the frame, the mapping, the issues log and row → order codes."""
-
-    def __init__(self, df: pd.DataFrame, cmap: ColumnMapping, log: IssueLog) -> None:
-        self.df, self.cmap, self.log = df, cmap, log
-        self.n = len(df)
-        self.codes = np.full(self.n, -1, dtype=np.int64)
-        self.n_orders = 0
-        self.conflict_values: dict[str, np.ndarray] = {}
-
-    def series(self, col: Hashable) -> pd.Series:
-        return self.df[col].reset_index(drop=True)
-
-    def text(self, name: str, *, ident: bool = False) -> tuple[np.ndarray, Hashable]:
-        """The field's text per row, coalescing its columns in priority order."""
-        out: np.ndarray | None = None
-        cols = self.cmap.columns(name)
-        for col in cols:
-            if ident:
-                t, fixed = identifier(self.series(col))
-                self.warn(
-                    fixed,
-                    name,
-                    col,
-                    "float_identifier",
-                    "identifier written as a decimal ('12345.0'); sent as '12345'",
-                )
-            else:
-                t = to_text(self.series(col))
-            self.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
-            vals = t.values
-            out = vals if out is None else np.where(is_present(out), out, vals)
-        assert out is not None
-        return out, cols[0]
-
-    def warn(self, mask: np.ndarray, name: str, col: object, code: str, msg: str) -> None:
-        self.log.add_mask(mask, code=code, severity="warning", message=msg, field=name, column=col)
-
-    def error(self, mask: np.ndarray, name: str, col: object, code: str, msg: str) -> None:
-        self.log.add_mask(mask, code=code, severity="error", message=msg, field=name, column=col)
-
-    def order_issue(
-        self,
-        orders: np.ndarray,
-        first_row: np.ndarray,
-        *,
-        code: str,
-        severity: str,
-        message: str,
-        name: str | None,
-        col: object,
-    ) -> None:
-        self.log.add(
-            first_row[orders],
-            code=code,
-            severity=severity,  # type: ignore[arg-type]
-            message=message,
-            field=name,
-            column=col,
-        )
-
-    def per_order(
-        self,
-        name: str,
-        col: object,
-        values: np.ndarray,
-        present: np.ndarray,
-        conflicts: dict[str, np.ndarray],
-        *,
-        fill: object = None,
-        severity: str = "warning",
-    ) -> np.ndarray:
-        res = per_order(self.codes, values, present, self.n_orders, fill=fill)
-        if res.conflicts.any():
-            conflicts[name] = res.conflicts
-            self.conflict_values[name] = format_utc(values) if values.dtype.kind == "M" else values
-            self.log.add_mask(
-                res.conflicts,
-                code="conflicting_value",
-                severity=severity,  # type: ignore[arg-type]
-                message=f"differs from the order's first {name}; the first value is used",
-                field=name,
-                column=col,
-            )
-        return res.values
-
-
 def build_table(
     df: pd.DataFrame,
     mapping: MappingSpec | None = None,
@@ -198,7 +94,7 @@ def build_table(
     pre = get_preset(preset)
     tz = tz if tz is not None else pre.tz
     dayfirst = bool(pre.dayfirst) if dayfirst is None else bool(dayfirst)
-    currency = _check_currency(currency if currency is not None else pre.currency, "currency")
+    currency = check_currency(currency if currency is not None else pre.currency, "currency")
     if consent is not None and (
         not isinstance(consent, str)
         or identity.tcf_syntax_invalid(np.array([consent.strip()], dtype=object))[0]
@@ -234,7 +130,7 @@ def build_table(
             f"(e.g. mapping={{'{PRODUCTS_LIST_FIELD}': None}})."
         )
     log = IssueLog()
-    ctx = _Ctx(df, cmap, log)
+    ctx = Context(df, cmap, log)
     for name, cands in cmap.ambiguous.items():
         log.add(
             [-1],
@@ -258,7 +154,7 @@ def build_table(
     return _convert(ctx, pre, tz, dayfirst, consent, currency)
 
 
-def _activity_ids(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
+def _activity_ids(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     col = ctx.cmap.columns("activityId")[0]
     raw = to_text(ctx.series(col)).values
     ids, _ = ctx.text("activityId", ident=True)
@@ -292,7 +188,7 @@ def _activity_ids(ctx: _Ctx) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _convert(
-    ctx: _Ctx,
+    ctx: Context,
     pre: Preset,
     tz: str | dt.tzinfo | None,
     dayfirst: bool,
@@ -365,7 +261,7 @@ def _convert(
             continue
         vals, col = ctx.text(name, ident=name in ID_LIKE)
         if name == "currencyCode":
-            vals = _currency_codes(ctx, vals, col)
+            vals = currency_codes(ctx, vals, col)
         else:
             limit = MAX_IDENTIFIER_LENGTH if name in ID_LIKE else MAX_TEXT_LENGTH
             vals, long = truncate(vals, limit)
@@ -432,13 +328,13 @@ def _convert(
         money[name] = ctx.per_order(name, col, nums, ~np.isnan(nums), conflicts, fill=np.nan)
 
     # --- addresses and identity ---------------------------------------------------------
-    addresses = _addresses(ctx, conflicts)
+    address_sets = addresses(ctx, conflicts)
     region = np.full(n_orders, None, dtype=object)
-    for addr in addresses:
+    for addr in address_sets:
         cc = addr.get("countryCode")
         if cc is not None:
             region = np.where(is_present(region), region, cc)
-    lists = _identity_lists(ctx, region, dayfirst)
+    lists = identity_lists(ctx, region, dayfirst)
 
     # --- products and totals ------------------------------------------------------------
     products = _products(ctx, not_product)
@@ -457,7 +353,7 @@ def _convert(
         has_identity |= is_present(text["seekaPId"])
     for rag in lists.values():
         has_identity |= rag.counts() > 0
-    for addr in addresses:
+    for addr in address_sets:
         for vals in addr.values():
             has_identity |= is_present(vals)
     ctx.order_issue(
@@ -490,13 +386,13 @@ def _convert(
         text=text,
         money=money,
         lists=lists,
-        addresses=addresses,
+        addresses=address_sets,
         products=products,
         issues=issues,
         mapping=cmap,
         conflicts=conflicts,
         conflict_values=ctx.conflict_values,
-        line_dupes=_line_dupes(ctx),
+        line_dupes=line_dupes(ctx),
         preset=pre.name,
     )
 
@@ -506,105 +402,7 @@ def _owner(products: Products) -> np.ndarray:
     return np.repeat(np.arange(len(products.offsets) - 1), products.counts())
 
 
-def _currency_codes(ctx: _Ctx, vals: np.ndarray, col: object) -> np.ndarray:
-    present = is_present(vals)
-    out = vals.copy()
-    if present.any():
-        up = pd.Series(vals[present], dtype=object).str.upper().to_numpy(dtype=object)
-        ok = np.isin(up, np.array(sorted(_currencies()), dtype=object))
-        idx = np.flatnonzero(present)
-        out[idx] = np.where(ok, up, None)
-        bad = np.zeros(ctx.n, dtype=bool)
-        bad[idx[~ok]] = True
-        msgs = [f"{v!r} is not an ISO 4217 currency code" for v in vals[bad]]
-        ctx.log.add(
-            np.flatnonzero(bad),
-            code="invalid_currency",
-            severity="error",
-            message=msgs,
-            field="currencyCode",
-            column=col,
-        )
-    return out
-
-
-def _addresses(ctx: _Ctx, conflicts: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], ...]:
-    cmap = ctx.cmap
-    n_sets = max((len(cmap.columns(f)) for f in ADDRESS_FIELDS), default=0)
-    sets: list[dict[str, np.ndarray]] = []
-    for s in range(n_sets):
-        row: dict[str, np.ndarray] = {}
-        for name in ADDRESS_FIELDS:
-            cols = cmap.columns(name)
-            if len(cols) <= s:
-                continue
-            col = cols[s]
-            t = to_text(ctx.series(col))
-            ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
-            vals, long = truncate(t.values, MAX_TEXT_LENGTH)
-            ctx.warn(long, name, col, "text_truncated", "too long; truncated")
-            if name == "postcode":
-                vals = identity.postcodes(vals)
-            elif name == "countryCode":
-                vals, unknown = identity.country_codes(vals)
-                ctx.warn(
-                    unknown, name, col, "invalid_country", "not a country code or name; left out"
-                )
-            else:
-                vals = identity.names(vals)
-            row[name] = vals
-        if "countryCode" not in row and "country" in row:
-            row["countryCode"], _ = identity.country_codes(row["country"])
-        per: dict[str, np.ndarray] = {}
-        for name, vals in row.items():
-            col = cmap.columns(name)[s] if len(cmap.columns(name)) > s else None
-            per[name] = ctx.per_order(
-                name, col, vals, is_present(vals), conflicts if s == 0 else {}
-            )
-        sets.append(per)
-    return tuple(sets)
-
-
-def _identity_lists(ctx: _Ctx, region: np.ndarray, dayfirst: bool) -> dict[str, Ragged]:
-    out: dict[str, Ragged] = {}
-    codes = ctx.codes
-    row_region = np.where(codes >= 0, region[np.maximum(codes, 0)], None)
-    for name in IDENTITY_LIST_FIELDS:
-        cols = ctx.cmap.columns(name)
-        if not cols:
-            continue
-        parts_o, parts_v = [], []
-        for col in cols:
-            t = to_text(ctx.series(col))
-            ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
-            if name == "email":
-                vals, bad = identity.emails(t.values)
-                ctx.warn(bad, name, col, "invalid_email", "not a valid email address; left out")
-            elif name == "phone":
-                vals, bad = identity.phones(t.values, row_region)
-                ctx.warn(
-                    bad,
-                    name,
-                    col,
-                    "invalid_phone",
-                    "not a valid phone number for the order's country; left out",
-                )
-            elif name == "dob":
-                vals, bad = identity.dobs(t.values, dayfirst=dayfirst)
-                ctx.warn(bad, name, col, "invalid_dob", "not a date of birth; left out")
-            else:
-                vals, long = truncate(identity.names(t.values), MAX_TEXT_LENGTH)
-                ctx.warn(long, name, col, "text_truncated", "too long; truncated")
-            keep = is_present(vals) & (codes >= 0)
-            parts_o.append(codes[keep])
-            parts_v.append(vals[keep])
-        out[name] = distinct_per_order(
-            np.concatenate(parts_o), np.concatenate(parts_v), ctx.n_orders
-        )
-    return out
-
-
-def _products(ctx: _Ctx, not_product: np.ndarray) -> Products:
+def _products(ctx: Context, not_product: np.ndarray) -> Products:
     cmap = ctx.cmap
     if PRODUCTS_LIST_FIELD in cmap:
         col = cmap.columns(PRODUCTS_LIST_FIELD)[0]
@@ -617,16 +415,3 @@ def _products(ctx: _Ctx, not_product: np.ndarray) -> Products:
     names = {f: cmap.columns(f)[0] for f in fields}
     order_of = np.where(not_product, -1, ctx.codes)
     return normalise_lines(cols, names, np.arange(ctx.n), order_of, ctx.n_orders, ctx.log)
-
-
-def _line_dupes(ctx: _Ctx) -> np.ndarray:
-    """Rows identical to another row of the same order in every mapped column."""
-    used = list(dict.fromkeys(c for cols in ctx.cmap.fields.values() for c in cols))
-    sub = ctx.df[used].reset_index(drop=True)
-    try:
-        hashed = pd.util.hash_pandas_object(sub, index=False).to_numpy()
-    except TypeError:  # unhashable cells (lists of products): compare their text
-        hashed = pd.util.hash_pandas_object(sub.astype(str), index=False).to_numpy()
-    key = pd.DataFrame({"o": ctx.codes, "h": hashed})
-    dup = key.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)
-    return dup
