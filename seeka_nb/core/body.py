@@ -8,7 +8,9 @@ not among the pattern's keys, so nothing absent is ever sent as null/""/[].
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+import re
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,8 @@ from ..schema import (
 from .build import OrderTable
 from .values import is_present
 
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
 
 def _patterns(
     columns: Sequence[tuple[str, np.ndarray]], n: int
@@ -33,6 +37,9 @@ def _patterns(
     if not columns or n == 0:
         return [()], [0] * n, [()] * n
     present = np.stack([_present(v) for _, v in columns], axis=1)
+    if present.all():  # one pattern: every key present (the common case)
+        keys_all = tuple(k for k, _ in columns)
+        return [keys_all], [0] * n, list(zip(*(v.tolist() for _, v in columns), strict=True))
     weights = 1 << np.arange(present.shape[1], dtype=np.int64)
     code = present.astype(np.int64) @ weights
     uniq, inverse = np.unique(code, return_inverse=True)
@@ -62,6 +69,20 @@ def _money_object(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), None, values).astype(object)
 
 
+@functools.cache
+def dict_maker(keys: tuple[str, ...]) -> Callable[[tuple[Any, ...]], dict[str, Any]]:
+    """A fast ``tuple -> dict`` function for one fixed key tuple.
+
+    A dict display is about twice as fast as ``dict(zip(keys, values))``, and this is the
+    innermost loop of encoding.  Keys are the contract's field names (checked), never
+    user data.
+    """
+    if not all(_FIELD_NAME.match(k) for k in keys):
+        raise AssertionError(f"not schema field names: {keys!r}")
+    items = ", ".join(f"{k!r}: t[{i}]" for i, k in enumerate(keys))
+    return eval(f"lambda t: {{{items}}}")
+
+
 class BodyBuilder:
     """Builds event dicts for orders of an :class:`OrderTable` (see module docstring)."""
 
@@ -73,10 +94,12 @@ class BodyBuilder:
         commerce += [
             (k, _money_object(table.money[k])) for k in COMMERCE_MONEY_FIELDS if k in table.money
         ]
-        self.c_keys, self.c_code, self.c_vals = _patterns(commerce, n)
+        keys, self.c_code, self.c_vals = _patterns(commerce, n)
+        self.c_make = [dict_maker(k) for k in keys]
         prods = table.products
         pcols = [(k, prods.columns[k]) for k in PRODUCT_FIELDS if k in prods.columns]
-        self.p_keys, self.p_code, self.p_vals = _patterns(pcols, len(prods.row_pos))
+        keys, self.p_code, self.p_vals = _patterns(pcols, len(prods.row_pos))
+        self.p_make = [dict_maker(k) for k in keys]
         self.p_off = prods.offsets.tolist()
         self.pid = table.text["seekaPId"].tolist() if "seekaPId" in table.text else None
         tcf = table.text.get("tcfConsentString")
@@ -89,7 +112,8 @@ class BodyBuilder:
         self.addresses = []
         for addr in table.addresses:
             keys, code, vals = _patterns(list(addr.items()), n)
-            self.addresses.append((keys, code, vals))
+            makers = [dict_maker(k) if k else None for k in keys]
+            self.addresses.append((makers, code, vals))
 
     def identity(self, i: int) -> dict[str, Any]:
         """The ``ev.id`` object of order ``i``."""
@@ -102,10 +126,10 @@ class BodyBuilder:
                 ident[key] = vals[lo:hi]
         if self.addresses:
             addrs: list[dict[str, Any]] = []
-            for keys, code, vals in self.addresses:
-                k = keys[code[i]]
-                if k:
-                    a = dict(zip(k, vals[i], strict=True))
+            for makers, code, vals in self.addresses:
+                make = makers[code[i]]
+                if make is not None:
+                    a = make(vals[i])
                     if a not in addrs:
                         addrs.append(a)
             if addrs:
@@ -114,15 +138,20 @@ class BodyBuilder:
             ident["privacy"] = {"tcfConsentString": self.tcf[i]}
         return ident
 
+    def products(self, i: int) -> list[dict[str, Any]]:
+        """The products of order ``i`` (empty list when it has none)."""
+        lo, hi = self.p_off[i], self.p_off[i + 1]
+        if len(self.p_make) == 1:
+            make = self.p_make[0]
+            return [make(t) for t in self.p_vals[lo:hi]]
+        pm = self.p_make
+        return [pm[c](t) for c, t in zip(self.p_code[lo:hi], self.p_vals[lo:hi], strict=False)]
+
     def event(self, i: int) -> dict[str, Any]:
         """The full event of order ``i``: ``{"ev": {"id": ..., "payload": ...}}``."""
-        commerce = dict(zip(self.c_keys[self.c_code[i]], self.c_vals[i], strict=True))
-        lo, hi = self.p_off[i], self.p_off[i + 1]
-        if hi > lo:
-            pk, pc, pv = self.p_keys, self.p_code, self.p_vals
-            commerce["products"] = [
-                dict(zip(pk[c], v, strict=True)) for c, v in zip(pc[lo:hi], pv[lo:hi], strict=True)
-            ]
+        commerce = self.c_make[self.c_code[i]](self.c_vals[i])
+        if self.p_off[i + 1] > self.p_off[i]:
+            commerce["products"] = self.products(i)
         return {
             "ev": {
                 "id": self.identity(i),
@@ -138,8 +167,9 @@ class BodyBuilder:
     def bodies(self, orders: Sequence[int], size: int) -> Iterator[dict[str, Any]]:
         """Request bodies ``{"data": [...]}`` of at most ``size`` (≤ 20) events."""
         size = max(1, min(int(size), MAX_EVENTS_PER_REQUEST))
+        event = self.event
         for start in range(0, len(orders), size):
-            yield {"data": [self.event(i) for i in orders[start : start + size]]}
+            yield {"data": [event(i) for i in orders[start : start + size]]}
 
 
 def encode(body: object) -> bytes:

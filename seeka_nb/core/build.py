@@ -10,6 +10,7 @@ problem in the issues log and decides each order's status (``ok``, ``error``,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from ..schema import (
     MAX_IDENTIFIER_LENGTH,
     MAX_TEXT_LENGTH,
     PRODUCTS_LIST_FIELD,
+    TCF_SYNTAX_PATTERN,
 )
 from . import identity
 from .context import Context, check_currency, currency_codes, line_dupes
@@ -34,7 +36,7 @@ from .mapping import ColumnMapping, MappingSpec, resolve_mapping
 from .money import check_totals, round_money
 from .presets import Preset, get_preset
 from .times import format_utc, parse_times
-from .values import is_present, to_number, to_text, truncate
+from .values import is_present, to_number, truncate
 
 ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
 ID_LIKE = {
@@ -96,8 +98,7 @@ def build_table(
     dayfirst = bool(pre.dayfirst) if dayfirst is None else bool(dayfirst)
     currency = check_currency(currency if currency is not None else pre.currency, "currency")
     if consent is not None and (
-        not isinstance(consent, str)
-        or identity.tcf_syntax_invalid(np.array([consent.strip()], dtype=object))[0]
+        not isinstance(consent, str) or not re.match(TCF_SYNTAX_PATTERN, consent.strip())
     ):
         raise ConsentError(
             "consent= is not a TCF consent string (dot-separated base64url segments, "
@@ -155,10 +156,11 @@ def build_table(
 
 
 def _activity_ids(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Number the orders (first-appearance order); returns (IDs per order, raw ID text)."""
     col = ctx.cmap.columns("activityId")[0]
-    raw = to_text(ctx.series(col)).values
     ids, _ = ctx.text("activityId", ident=True)
-    present = is_present(ids)
+    raw = ctx.raw_text.values()
+    present = ids.present
     if not present.any():
         raise ValidationError(
             f"Column {col!r} (mapped to activityId) has no values. Map the column that "
@@ -171,20 +173,20 @@ def _activity_ids(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
         "missing_activity_id",
         "row has no activity ID (order ID); it cannot be sent",
     )
-    lengths = pd.Series(ids[present], dtype=object).str.len().to_numpy()
-    long = np.zeros(ctx.n, dtype=bool)
-    long[np.flatnonzero(present)] = lengths > MAX_IDENTIFIER_LENGTH
+    long_u = pd.Series(ids.uniques, dtype=object).str.len().to_numpy() > MAX_IDENTIFIER_LENGTH
     ctx.error(
-        long,
+        np.append(long_u, False)[ids.codes],
         "activityId",
         col,
         "identifier_too_long",
         f"activity ID longer than {MAX_IDENTIFIER_LENGTH} characters",
     )
-    codes, uniques = pd.factorize(pd.Series(ids, dtype=object), use_na_sentinel=True)
-    ctx.codes = codes.astype(np.int64)
-    ctx.n_orders = len(uniques)
-    return np.asarray(uniques, dtype=object), raw
+    order_codes, which = pd.factorize(ids.codes[present])
+    codes = np.full(ctx.n, -1, dtype=np.int64)
+    codes[present] = order_codes
+    ctx.codes = codes
+    ctx.n_orders = len(which)
+    return ids.uniques[np.asarray(which)], raw
 
 
 def _convert(
@@ -269,7 +271,7 @@ def _convert(
                 long, name, col, "text_truncated", f"longer than {limit} characters; truncated"
             )
         sev = "error" if name == "currencyCode" else "warning"
-        text[name] = ctx.per_order(name, col, vals, is_present(vals), conflicts, severity=sev)
+        text[name] = ctx.per_order_text(name, col, vals, conflicts, severity=sev)
         if name == "seekaPId":
             ctx.warn(
                 identity.seeka_pid_shape_mismatch(vals),

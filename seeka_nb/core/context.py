@@ -19,7 +19,7 @@ from .grouping import per_order
 from .issues import IssueLog
 from .mapping import ColumnMapping
 from .times import format_utc
-from .values import identifier, is_present, to_text
+from .values import Coded, fix_float_ids, to_text
 
 
 @functools.cache
@@ -45,17 +45,19 @@ class Context:
         self.codes = np.full(self.n, -1, dtype=np.int64)
         self.n_orders = 0
         self.conflict_values: dict[str, np.ndarray] = {}
+        self.raw_text: Coded | None = None  # the last identifier column read, as written
 
     def series(self, col: Hashable) -> pd.Series:
         return self.df[col].reset_index(drop=True)
 
-    def text(self, name: str, *, ident: bool = False) -> tuple[np.ndarray, Hashable]:
+    def text(self, name: str, *, ident: bool = False) -> tuple[Coded, Hashable]:
         """The field's text per row, coalescing its columns in priority order."""
-        out: np.ndarray | None = None
+        out: Coded | None = None
         cols = self.cmap.columns(name)
         for col in cols:
             if ident:
-                t, fixed = identifier(self.series(col))
+                self.raw_text = to_text(self.series(col))
+                t, fixed = fix_float_ids(self.raw_text)
                 self.warn(
                     fixed,
                     name,
@@ -66,8 +68,7 @@ class Context:
             else:
                 t = to_text(self.series(col))
             self.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
-            vals = t.values
-            out = vals if out is None else np.where(is_present(out), out, vals)
+            out = t if out is None else out.coalesce(t)
         assert out is not None
         return out, cols[0]
 
@@ -107,11 +108,18 @@ class Context:
         *,
         fill: object = None,
         severity: str = "warning",
+        shown: np.ndarray | None = None,
     ) -> np.ndarray:
+        """One value per order from its first row that has one; conflicts reported.
+
+        ``shown``: the per-row values to show in the duplicates report (default
+        ``values``).
+        """
         res = per_order(self.codes, values, present, self.n_orders, fill=fill)
         if res.conflicts.any():
             conflicts[name] = res.conflicts
-            self.conflict_values[name] = format_utc(values) if values.dtype.kind == "M" else values
+            shown = values if shown is None else shown
+            self.conflict_values[name] = format_utc(shown) if shown.dtype.kind == "M" else shown
             self.log.add_mask(
                 res.conflicts,
                 code="conflicting_value",
@@ -122,18 +130,36 @@ class Context:
             )
         return res.values
 
+    def per_order_text(
+        self,
+        name: str,
+        col: object,
+        text: Coded,
+        conflicts: dict[str, np.ndarray],
+        *,
+        severity: str = "warning",
+    ) -> np.ndarray:
+        """Per-order value of a text field (object array, ``None`` where absent)."""
+        codes = self.per_order(
+            name, col, text.codes, text.present, conflicts, fill=-1, severity=severity, shown=None
+        )
+        if name in self.conflict_values and self.conflict_values[name].dtype.kind == "i":
+            self.conflict_values[name] = text.values()
+        return text.at(codes)
 
-def currency_codes(ctx: Context, vals: np.ndarray, col: object) -> np.ndarray:
-    present = is_present(vals)
-    out = vals.copy()
-    if present.any():
-        up = pd.Series(vals[present], dtype=object).str.upper().to_numpy(dtype=object)
-        ok = np.isin(up, np.array(sorted(currencies()), dtype=object))
-        idx = np.flatnonzero(present)
-        out[idx] = np.where(ok, up, None)
-        bad = np.zeros(ctx.n, dtype=bool)
-        bad[idx[~ok]] = True
-        msgs = [f"{v!r} is not an ISO 4217 currency code" for v in vals[bad]]
+
+def _currency_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    up = pd.Series(u, dtype=object).str.upper().to_numpy(dtype=object, copy=True)
+    ok = np.isin(up, np.array(sorted(currencies()), dtype=object))
+    up[~ok] = None
+    return up, ~ok
+
+
+def currency_codes(ctx: Context, text: Coded, col: object) -> Coded:
+    """ISO 4217 codes, upper-cased; unknown codes are errors against their rows."""
+    out, bad = text.mapped(_currency_values)
+    if bad.any():
+        msgs = [f"{v!r} is not an ISO 4217 currency code" for v in text.values()[bad]]
         ctx.log.add(
             np.flatnonzero(bad),
             code="invalid_currency",
@@ -154,5 +180,4 @@ def line_dupes(ctx: Context) -> np.ndarray:
     except TypeError:  # unhashable cells (lists of products): compare their text
         hashed = pd.util.hash_pandas_object(sub.astype(str), index=False).to_numpy()
     key = pd.DataFrame({"o": ctx.codes, "h": hashed})
-    dup = key.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)
-    return dup
+    return key.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)

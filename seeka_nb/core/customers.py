@@ -9,68 +9,76 @@ their columns, in column priority order; phones are parsed with the order's coun
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..schema import ADDRESS_FIELDS, IDENTITY_LIST_FIELDS, MAX_TEXT_LENGTH
 from . import identity
 from .context import Context
 from .grouping import Ragged, distinct_per_order
-from .values import is_present, to_text, truncate
+from .values import Coded, to_text, truncate
 
 
 def addresses(ctx: Context, conflicts: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], ...]:
+    """Per address set, per field: one value per order (object arrays, ``None`` = absent)."""
     cmap = ctx.cmap
     n_sets = max((len(cmap.columns(f)) for f in ADDRESS_FIELDS), default=0)
     sets: list[dict[str, np.ndarray]] = []
     for s in range(n_sets):
-        row: dict[str, np.ndarray] = {}
+        row: dict[str, Coded] = {}
+        cols_of: dict[str, object] = {}
         for name in ADDRESS_FIELDS:
             cols = cmap.columns(name)
             if len(cols) <= s:
                 continue
-            col = cols[s]
+            col = cols_of[name] = cols[s]
             t = to_text(ctx.series(col))
             ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
-            vals, long = truncate(t.values, MAX_TEXT_LENGTH)
+            t, long = truncate(t, MAX_TEXT_LENGTH)
             ctx.warn(long, name, col, "text_truncated", "too long; truncated")
             if name == "postcode":
-                vals = identity.postcodes(vals)
+                t = identity.postcodes(t)
             elif name == "countryCode":
-                vals, unknown = identity.country_codes(vals)
+                t, unknown = identity.country_codes(t)
                 ctx.warn(
                     unknown, name, col, "invalid_country", "not a country code or name; left out"
                 )
             else:
-                vals = identity.names(vals)
-            row[name] = vals
+                t = identity.names(t)
+            row[name] = t
         if "countryCode" not in row and "country" in row:
             row["countryCode"], _ = identity.country_codes(row["country"])
-        per: dict[str, np.ndarray] = {}
-        for name, vals in row.items():
-            col = cmap.columns(name)[s] if len(cmap.columns(name)) > s else None
-            per[name] = ctx.per_order(
-                name, col, vals, is_present(vals), conflicts if s == 0 else {}
-            )
-        sets.append(per)
+        sets.append(
+            {
+                name: ctx.per_order_text(name, cols_of.get(name), t, conflicts if s == 0 else {})
+                for name, t in row.items()
+            }
+        )
     return tuple(sets)
 
 
 def identity_lists(ctx: Context, region: np.ndarray, dayfirst: bool) -> dict[str, Ragged]:
+    """Distinct valid values per order for email, phone, firstName, lastName and dob."""
     out: dict[str, Ragged] = {}
     codes = ctx.codes
-    row_region = np.where(codes >= 0, region[np.maximum(codes, 0)], None)
+    rcodes, runiq = pd.factorize(pd.Series(region, dtype=object), use_na_sentinel=True)
+    row_region = Coded(
+        np.where(codes >= 0, rcodes[np.maximum(codes, 0)], -1).astype(np.int64),
+        np.asarray(runiq, dtype=object),
+        np.zeros(ctx.n, dtype=bool),
+    )
     for name in IDENTITY_LIST_FIELDS:
         cols = ctx.cmap.columns(name)
         if not cols:
             continue
-        parts_o, parts_v = [], []
+        parts: list[Coded] = []
         for col in cols:
             t = to_text(ctx.series(col))
             ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
             if name == "email":
-                vals, bad = identity.emails(t.values)
+                t, bad = identity.emails(t)
                 ctx.warn(bad, name, col, "invalid_email", "not a valid email address; left out")
             elif name == "phone":
-                vals, bad = identity.phones(t.values, row_region)
+                t, bad = identity.phones(t, row_region)
                 ctx.warn(
                     bad,
                     name,
@@ -79,15 +87,24 @@ def identity_lists(ctx: Context, region: np.ndarray, dayfirst: bool) -> dict[str
                     "not a valid phone number for the order's country; left out",
                 )
             elif name == "dob":
-                vals, bad = identity.dobs(t.values, dayfirst=dayfirst)
+                t, bad = identity.dobs(t, dayfirst=dayfirst)
                 ctx.warn(bad, name, col, "invalid_dob", "not a date of birth; left out")
             else:
-                vals, long = truncate(identity.names(t.values), MAX_TEXT_LENGTH)
+                t, long = truncate(identity.names(t), MAX_TEXT_LENGTH)
                 ctx.warn(long, name, col, "text_truncated", "too long; truncated")
-            keep = is_present(vals) & (codes >= 0)
-            parts_o.append(codes[keep])
-            parts_v.append(vals[keep])
+            parts.append(t)
+        merged = np.concatenate([p.uniques for p in parts])
+        gcodes, guniq = pd.factorize(pd.Series(merged, dtype=object))
+        order_of, value_codes, base = [], [], 0
+        for p in parts:
+            keep = p.present & (codes >= 0)
+            order_of.append(codes[keep])
+            value_codes.append(gcodes[base + p.codes[keep]])
+            base += len(p.uniques)
         out[name] = distinct_per_order(
-            np.concatenate(parts_o), np.concatenate(parts_v), ctx.n_orders
+            np.concatenate(order_of),
+            np.concatenate(value_codes),
+            np.asarray(guniq, dtype=object),
+            ctx.n_orders,
         )
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 _BIG = np.iinfo(np.int64).max
 
@@ -75,16 +74,17 @@ def ragged(order_of: np.ndarray, values: np.ndarray, n_orders: int) -> Ragged:
     return Ragged(values[idx], offsets.astype(np.int64))
 
 
-def distinct_per_order(order_of: np.ndarray, values: np.ndarray, n_orders: int) -> Ragged:
-    """Distinct values per order, in first-seen order (``order_of``/``values`` aligned).
+def distinct_per_order(
+    order_of: np.ndarray, value_codes: np.ndarray, uniques: np.ndarray, n_orders: int
+) -> Ragged:
+    """Distinct values per order, in first-seen order (``order_of``/``value_codes`` aligned).
 
     The input's order is the priority: callers concatenate column 1's rows, then column
-    2's..., so the first column's values come first.
+    2's..., so the first column's values come first.  ``uniques[value_codes]`` are values.
     """
-    if values.size == 0:
-        return Ragged(values, np.zeros(n_orders + 1, dtype=np.int64))
-    vcodes, _ = pd.factorize(values)
-    key = order_of.astype(np.int64) * (int(vcodes.max()) + 1) + vcodes
+    if value_codes.size == 0:
+        return Ragged(np.empty(0, dtype=object), np.zeros(n_orders + 1, dtype=np.int64))
+    key = order_of.astype(np.int64) * (len(uniques) + 1) + value_codes
     _, first = np.unique(key, return_index=True)
     first.sort()  # back to input (priority, row) order
-    return ragged(order_of[first], values[first], n_orders)
+    return ragged(order_of[first], uniques[value_codes[first]], n_orders)

@@ -1,9 +1,8 @@
 """Identity value normalisers: email, phone, names, dates of birth, countries (layer 2, pure).
 
-Each takes the text of a whole column (object array of ``str``/``None``, see
-:mod:`seeka_nb.core.values`) and returns normalised values plus a mask of rows whose value
-was present but invalid (reported, then left out of the event).  Work is done once per
-distinct value.
+Each takes a dictionary-encoded text column (:class:`~seeka_nb.core.values.Coded`) and
+returns the normalised column plus a mask of rows whose value was present but invalid
+(reported, then left out of the event).  Work is done once per distinct value.
 """
 
 from __future__ import annotations
@@ -18,50 +17,45 @@ import phonenumbers
 import pycountry
 
 from ..schema import EMAIL_PATTERN, SEEKA_PID_PATTERN, TCF_SYNTAX_PATTERN
-from .values import is_present, map_distinct
+from .values import Coded, recode, with_none
 
 _E164 = phonenumbers.PhoneNumberFormat.E164
 
 
-def _present_series(values: np.ndarray) -> tuple[np.ndarray, pd.Series]:
-    present = is_present(values)
-    return present, pd.Series(values[present], dtype=object)
-
-
-def emails(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Trim and lower-case; syntax-check.  Returns (emails, invalid mask)."""
-    out = np.full(len(values), None, dtype=object)
-    bad = np.zeros(len(values), dtype=bool)
-    present, s = _present_series(values)
-    if not present.any():
-        return out, bad
-    s = s.str.strip().str.strip("<>").str.lower()
+def _email_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    s = pd.Series(u, dtype=object).str.strip().str.strip("<>").str.lower()
     ok = s.str.match(EMAIL_PATTERN).to_numpy(dtype=bool)
-    idx = np.flatnonzero(present)
-    out[idx[ok]] = s[ok].to_numpy(dtype=object)
-    bad[idx[~ok]] = True
-    return out, bad
+    out = s.to_numpy(dtype=object, copy=True)
+    out[~ok] = None
+    return out, ~ok
 
 
-def names(values: np.ndarray) -> np.ndarray:
+def emails(text: Coded) -> tuple[Coded, np.ndarray]:
+    """Trim and lower-case; syntax-check.  Returns (emails, invalid rows)."""
+    return text.mapped(_email_values)
+
+
+def _name_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    s = pd.Series(u, dtype=object).str.replace(r"\s+", " ", regex=True).str.strip()
+    out = s.to_numpy(dtype=object, copy=True)
+    out[out == ""] = None
+    return out, np.zeros(len(u), dtype=bool)
+
+
+def names(text: Coded) -> Coded:
     """Trim and collapse inner whitespace."""
-    out = values.copy()
-    present, s = _present_series(values)
-    if present.any():
-        cleaned = s.str.replace(r"\s+", " ", regex=True).str.strip()
-        cleaned = cleaned.where(cleaned != "", None)
-        out[present] = cleaned.to_numpy(dtype=object)
-    return out
+    return text.mapped(_name_values)[0]
 
 
-def postcodes(values: np.ndarray) -> np.ndarray:
+def _postcode_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    out = pd.Series(u, dtype=object).str.lstrip("'").str.strip().to_numpy(dtype=object, copy=True)
+    out[out == ""] = None
+    return out, np.zeros(len(u), dtype=bool)
+
+
+def postcodes(text: Coded) -> Coded:
     """Trim, drop a spreadsheet's forcing apostrophe (``'02134`` → ``02134``)."""
-    out = values.copy()
-    present, s = _present_series(values)
-    if present.any():
-        cleaned = s.str.lstrip("'").str.strip()
-        out[present] = cleaned.where(cleaned != "", None).to_numpy(dtype=object)
-    return out
+    return text.mapped(_postcode_values)[0]
 
 
 def _fold(text: str) -> str:
@@ -132,15 +126,15 @@ def _country_index() -> dict[str, str]:
     return index
 
 
-def _country_codes(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def _country_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     index = _country_index()
-    codes = [index.get(_fold(str(v))) for v in uniques]
-    return np.array(codes, dtype=object), np.array([c is None for c in codes])
+    codes = np.array([index.get(_fold(str(v))) for v in u], dtype=object)
+    return codes, codes == None  # noqa: E711
 
 
-def country_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Country codes or names → ISO 3166-1 alpha-2.  Returns (codes, unknown mask)."""
-    return map_distinct(pd.Series(values, dtype=object), _country_codes)
+def country_codes(text: Coded) -> tuple[Coded, np.ndarray]:
+    """Country codes or names → ISO 3166-1 alpha-2.  Returns (codes, unknown rows)."""
+    return text.mapped(_country_values)
 
 
 @functools.cache
@@ -148,47 +142,50 @@ def _region_ok(region: str) -> bool:
     return region in phonenumbers.SUPPORTED_REGIONS
 
 
-def _phone_pairs(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    out = np.full(len(uniques), None, dtype=object)
-    bad = np.zeros(len(uniques), dtype=bool)
-    for i, key in enumerate(uniques):
-        number, _, region = str(key).partition("\x1f")
-        number = number.strip().lstrip("'").strip()
-        if number.startswith("00"):
-            number = "+" + number[2:]
-        reg = region if region and _region_ok(region) else None
-        try:
-            parsed = phonenumbers.parse(number, reg)
-        except phonenumbers.NumberParseException:
-            bad[i] = True
-            continue
-        if phonenumbers.is_valid_number(parsed):
-            out[i] = phonenumbers.format_number(parsed, _E164)
-        else:
-            bad[i] = True
-    return out, bad
+def _phone(number: str, region: str | None) -> str | None:
+    number = number.strip().lstrip("'").strip()
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+    # Valid for the row's own region implies valid: one metadata check instead of one per
+    # region sharing the country code (+61 is AU, CC and CX); otherwise the full check.
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(parsed.country_code, ())
+    valid = (region in regions and phonenumbers.is_valid_number_for_region(parsed, region)) or (
+        phonenumbers.is_valid_number(parsed)
+    )
+    return phonenumbers.format_number(parsed, _E164) if valid else None
 
 
-def phones(values: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def phones(text: Coded, regions: Coded) -> tuple[Coded, np.ndarray]:
     """Phone numbers → E.164, each parsed with its row's country as the default region.
 
-    Returns (numbers, invalid mask).  Invalid or unparseable numbers are left out.
+    ``regions`` gives each row's ISO country code.  Returns (numbers, invalid rows);
+    invalid or unparseable numbers are left out.  Work is per distinct (number, region).
     """
-    present = is_present(values)
-    keys = np.full(len(values), None, dtype=object)
-    if present.any():
-        reg = pd.Series(regions[present], dtype=object).fillna("")
-        keys[present] = (pd.Series(values[present], dtype=object) + "\x1f" + reg).to_numpy(
-            dtype=object
-        )
-    return map_distinct(pd.Series(keys, dtype=object), _phone_pairs)
+    width = len(regions.uniques) + 1
+    key = np.where(text.codes >= 0, text.codes * width + (regions.codes + 1), -1)
+    pairs, inverse = np.unique(key, return_inverse=True)
+    region_names = with_none(regions.uniques)
+    out = np.full(len(pairs), None, dtype=object)
+    for j, k in enumerate(pairs.tolist()):
+        if k < 0:
+            continue
+        number, region = text.uniques[k // width], region_names[k % width - 1]
+        reg = region if region is not None and _region_ok(region) else None
+        out[j] = _phone(number, reg)
+    invalid = (out == None) & (pairs >= 0)  # noqa: E711
+    coded = recode(inverse.astype(np.int64), out, text.bad)
+    return coded, invalid[inverse]
 
 
-def dobs(values: np.ndarray, *, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Dates of birth → ``YYYY-MM-DD``.  Returns (dates, invalid mask)."""
+def dobs(text: Coded, *, dayfirst: bool) -> tuple[Coded, np.ndarray]:
+    """Dates of birth → ``YYYY-MM-DD``.  Returns (dates, invalid rows)."""
 
-    def convert(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-        s = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    def convert(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = pd.Series(u, dtype=object).astype(str)
         parsed = pd.to_datetime(s, format="ISO8601", errors="coerce")
         todo = parsed.isna().to_numpy()
         if todo.any():
@@ -196,27 +193,26 @@ def dobs(values: np.ndarray, *, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]
                 s[todo], format="mixed", dayfirst=dayfirst, errors="coerce"
             )
         ok = parsed.notna().to_numpy()
-        text = np.full(len(s), None, dtype=object)
-        text[ok] = parsed[ok].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-        return text, ~ok
+        out = np.full(len(s), None, dtype=object)
+        out[ok] = parsed[ok].dt.strftime("%Y-%m-%d").to_numpy(dtype=object, copy=True)
+        return out, ~ok
 
-    return map_distinct(pd.Series(values, dtype=object), convert)
+    return text.mapped(convert)
 
 
-def pattern_mismatch(values: np.ndarray, pattern: str) -> np.ndarray:
+def pattern_mismatch(text: Coded, pattern: str) -> np.ndarray:
     """Rows with a present value that does not match ``pattern`` (a regex)."""
-    present, s = _present_series(values)
-    bad = np.zeros(len(values), dtype=bool)
-    if present.any():
-        bad[np.flatnonzero(present)] = ~s.str.match(pattern).to_numpy(dtype=bool)
-    return bad
+    if len(text.uniques) == 0:
+        return np.zeros(len(text.codes), dtype=bool)
+    ok = pd.Series(text.uniques, dtype=object).str.match(pattern).to_numpy(dtype=bool)
+    return np.append(~ok, False)[text.codes]
 
 
-def seeka_pid_shape_mismatch(values: np.ndarray) -> np.ndarray:
+def seeka_pid_shape_mismatch(text: Coded) -> np.ndarray:
     """Seeka profile IDs not shaped ``sk.<n>.<13-digit ms>.<digits>`` (warn, never reject)."""
-    return pattern_mismatch(values, SEEKA_PID_PATTERN)
+    return pattern_mismatch(text, SEEKA_PID_PATTERN)
 
 
-def tcf_syntax_invalid(values: np.ndarray) -> np.ndarray:
+def tcf_syntax_invalid(text: Coded) -> np.ndarray:
     """TCF strings that are not dot-separated base64url segments."""
-    return pattern_mismatch(values, TCF_SYNTAX_PATTERN)
+    return pattern_mismatch(text, TCF_SYNTAX_PATTERN)

@@ -79,7 +79,8 @@ def normalise_lines(
         kind = PRODUCT_FIELD_TYPES[name]
         if kind == "string":
             text = to_text(series)
-            vals, long = truncate(text.values, MAX_TEXT_LENGTH)
+            coded, long = truncate(text, MAX_TEXT_LENGTH)
+            vals = coded.values()
             _warn(
                 log,
                 row_pos,

@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 
 def minor_units_of(currencies: np.ndarray) -> np.ndarray:
     """Decimal places per entry of an object array of currency codes (2 when unknown)."""
-    digits = pd.Series(currencies, dtype=object).map(CURRENCY_MINOR_UNITS)
-    return digits.fillna(DEFAULT_MINOR_UNITS).to_numpy(dtype=np.int64)
+    codes, uniques = pd.factorize(pd.Series(currencies, dtype=object), use_na_sentinel=True)
+    table = np.array(
+        [CURRENCY_MINOR_UNITS.get(c, DEFAULT_MINOR_UNITS) for c in uniques] + [DEFAULT_MINOR_UNITS],
+        dtype=np.int64,
+    )
+    return table[codes]
 
 
 def round_money(values: np.ndarray, currencies: np.ndarray) -> np.ndarray:
@@ -29,6 +33,10 @@ def round_money(values: np.ndarray, currencies: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     digits = minor_units_of(currencies)
     out = values.copy()
+    if len(values) and (digits == digits[0]).all():
+        out = np.round(values, int(digits[0]))
+        out[out == 0] = 0.0
+        return out
     for d in np.unique(digits):
         mask = digits == d
         out[mask] = np.round(values[mask], int(d))

@@ -128,7 +128,7 @@ def parse_times(
         aware = is_ts & np.array(
             [isinstance(v, dt.datetime) and v.tzinfo is not None for v in uniq], dtype=bool
         )
-        text = pd.Series(to_text(uniq).values, dtype=object)
+        text = pd.Series(to_text(uniq).values(), dtype=object)
         is_text = ~is_ts & np.array([isinstance(v, str) for v in uniq], dtype=bool)
         bad[:k] = ~is_ts & ~is_text  # numbers, dates without time objects, others
         zoned = is_text & text.str.contains(_ZONED, regex=True, na=False).to_numpy(dtype=bool)

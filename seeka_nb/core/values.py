@@ -26,15 +26,63 @@ _THOUSANDS_DOT_DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(?:\.\d{3})+,\d{1,2}$")
 
 
 @dataclass(frozen=True)
-class Text:
-    """A normalised text column: ``values`` (object array of str/None) and ``bad``.
+class Coded:
+    """A dictionary-encoded column: ``codes`` per row into ``uniques`` (distinct values).
 
-    ``bad`` marks rows whose value was present but could not become text (bytes that are
-    not UTF-8, strings with lone surrogates, unsupported objects).
+    ``codes[i] == -1`` means row ``i`` has no usable value; ``bad[i]`` that it had a value
+    which could not be used (reported by the caller).  Normalisers work on ``uniques`` only
+    and re-encode, so equal results share one code and row comparisons are integer ones.
     """
 
-    values: np.ndarray
+    codes: np.ndarray
+    uniques: np.ndarray
     bad: np.ndarray
+
+    @property
+    def present(self) -> np.ndarray:
+        """Rows with a usable value."""
+        return self.codes >= 0
+
+    def values(self) -> np.ndarray:
+        """One value per row (object array, ``None`` where missing)."""
+        return with_none(self.uniques)[self.codes]
+
+    def at(self, codes: np.ndarray) -> np.ndarray:
+        """Values for arbitrary codes (``-1`` → ``None``)."""
+        return with_none(self.uniques)[codes]
+
+    def mapped(
+        self, convert: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[Coded, np.ndarray]:
+        """Apply ``convert(uniques) -> (new values with None for invalid, invalid mask)``.
+
+        Returns the re-encoded column and the rows whose value ``convert`` rejected.
+        """
+        new, rejected = convert(self.uniques)
+        coded = recode(self.codes, np.asarray(new, dtype=object), self.bad)
+        return coded, np.append(np.asarray(rejected, dtype=bool), False)[self.codes]
+
+    def coalesce(self, other: Coded) -> Coded:
+        """Rows missing here take ``other``'s value (priority order of columns)."""
+        merged = np.concatenate([self.uniques, other.uniques])
+        shifted = np.where(other.codes >= 0, other.codes + len(self.uniques), -1)
+        codes = np.where(self.codes >= 0, self.codes, shifted)
+        return recode(codes, merged, self.bad | other.bad)
+
+
+def with_none(uniques: np.ndarray) -> np.ndarray:
+    """``uniques`` plus a trailing ``None``, so that indexing with ``-1`` gives ``None``."""
+    out = np.empty(len(uniques) + 1, dtype=object)
+    out[:-1] = uniques
+    out[-1] = None
+    return out
+
+
+def recode(codes: np.ndarray, values: np.ndarray, bad: np.ndarray) -> Coded:
+    """Re-encode ``values[codes]`` so that equal values share a code; ``None`` → ``-1``."""
+    new_codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    table = np.append(new_codes.astype(np.int64), -1)
+    return Coded(table[codes], np.asarray(uniques, dtype=object), bad)
 
 
 def map_distinct(
@@ -87,49 +135,70 @@ def _one_text(value: object) -> tuple[str | None, bool]:
     return (text or None), False
 
 
-def _texts(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def _texts(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if all(type(v) is str for v in uniques):  # the common case: vectorised
+        u = pd.Series(uniques, dtype=object)
+        bad = u.str.contains(_SURROGATE.pattern, regex=True).to_numpy(dtype=bool)
+        text = u.str.strip().to_numpy(dtype=object, copy=True)
+        text[bad | (text == "")] = None
+        return text, bad
     pairs = [_one_text(v) for v in uniques]
     return np.array([p[0] for p in pairs], dtype=object), np.array([p[1] for p in pairs])
 
 
-def to_text(column: pd.Series) -> Text:
-    """Any column to trimmed text: numbers lose a ``.0`` NaN-upcast suffix; empty → None."""
+def to_text(column: pd.Series) -> Coded:
+    """Any column to trimmed text: numbers lose a ``.0`` NaN-upcast suffix; empty → missing."""
+    n = len(column)
     if pd.api.types.is_float_dtype(column.dtype) and not isinstance(
         column.dtype, pd.CategoricalDtype
     ):
         arr = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        finite = np.isfinite(arr)
-        integral = finite & (np.mod(arr, 1.0, where=finite, out=np.ones_like(arr)) == 0)
-        integral &= np.abs(np.where(finite, arr, 0.0)) < 2**63
-        out = np.full(arr.shape, None, dtype=object)
-        out[integral] = arr[integral].astype(np.int64).astype(str).astype(object)
-        other = finite & ~integral
-        out[other] = [repr(float(v)) for v in arr[other]]
-        return Text(out, ~finite & ~np.isnan(arr))
-    values, bad = map_distinct(column, _texts)
-    return Text(values, bad)
+        codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+        finite = np.isfinite(uniq)
+        integral = finite & (np.mod(uniq, 1.0, where=finite, out=np.ones_like(uniq)) == 0)
+        integral &= np.abs(np.where(finite, uniq, 0.0)) < 2**63
+        text = np.full(len(uniq), None, dtype=object)
+        text[integral] = uniq[integral].astype(np.int64).astype(str).astype(object)
+        text[finite & ~integral] = [repr(float(v)) for v in uniq[finite & ~integral]]
+        bad = np.append(~finite, False)[codes]
+        return recode(codes.astype(np.int64), text, bad)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    if len(uniques) == 0:
+        return Coded(codes, np.empty(0, dtype=object), np.zeros(n, dtype=bool))
+    if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":
+        # Arrow strings are valid UTF-8 by construction: strip in C++, no surrogate check.
+        stripped = pd.Series(uniques).str.strip()
+        text = stripped.to_numpy(dtype=object, na_value=None)
+        text[text == ""] = None
+        return recode(codes, text, np.zeros(n, dtype=bool))
+    text, bad_u = _texts(np.asarray(uniques, dtype=object))
+    return recode(codes, text, np.append(bad_u, False)[codes])
 
 
-def identifier(column: pd.Series) -> tuple[Text, np.ndarray]:
+def identifier(column: pd.Series) -> tuple[Coded, np.ndarray]:
     """Identifier strings (activityId, orderNumber...): text, plus rows fixed from ``"12.0"``.
 
     Returns the text and a mask of rows whose *text* value looked like ``"12345.0"`` and was
-    shortened to ``"12345"`` (a float column would have been fixed silently: that is what
-    NaN upcasting does, not what the data says).
+    shortened to ``"12345"`` (a float column is fixed silently: that is what NaN upcasting
+    does, not what the data says).
     """
     text = to_text(column)
-    vals = text.values
-    present = is_present(vals)
-    fixed = np.zeros(len(vals), dtype=bool)
-    if present.any() and not pd.api.types.is_float_dtype(column.dtype):
-        s = pd.Series(vals[present], dtype=object)
-        hit = s.str.match(_FLOAT_ID.pattern).to_numpy(dtype=bool)
-        if hit.any():
-            idx = np.flatnonzero(present)[hit]
-            vals = vals.copy()
-            vals[idx] = s[hit].str.replace(r"\.0+$", "", regex=True).to_numpy(dtype=object)
-            fixed[idx] = True
-    return Text(vals, text.bad), fixed
+    if pd.api.types.is_float_dtype(column.dtype):
+        return text, np.zeros(len(text.codes), dtype=bool)
+    return fix_float_ids(text)
+
+
+def fix_float_ids(text: Coded) -> tuple[Coded, np.ndarray]:
+    """``"12345.0"`` → ``"12345"`` in identifier text; returns (text, rows fixed)."""
+    if len(text.uniques) == 0:
+        return text, np.zeros(len(text.codes), dtype=bool)
+    u = pd.Series(text.uniques, dtype=object)
+    hit = u.str.match(_FLOAT_ID.pattern).to_numpy(dtype=bool)
+    if not hit.any():
+        return text, np.zeros(len(text.codes), dtype=bool)
+    fixed_u = u.where(~hit, u.str.replace(r"\.0+$", "", regex=True)).to_numpy(dtype=object)
+    return recode(text.codes, fixed_u, text.bad), np.append(hit, False)[text.codes]
 
 
 def _numbers(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -203,18 +272,17 @@ def to_number(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def is_present(values: np.ndarray) -> np.ndarray:
     """Mask of non-missing entries of an object array of str/None."""
-    return values != None  # noqa: E711
+    return values != None  # noqa: E711 - elementwise on an object array
 
 
-def truncate(values: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cut strings longer than ``limit`` characters; returns (values, truncated mask)."""
-    present = is_present(values)
-    if not present.any():
-        return values, np.zeros(len(values), dtype=bool)
-    lengths = np.zeros(len(values), dtype=np.int64)
-    lengths[present] = pd.Series(values[present], dtype=object).str.len().to_numpy()
-    long = lengths > limit
-    if long.any():
-        values = values.copy()
-        values[long] = [v[:limit] for v in values[long]]
-    return values, long
+def truncate(text: Coded, limit: int) -> tuple[Coded, np.ndarray]:
+    """Cut strings longer than ``limit`` characters; returns (text, truncated rows)."""
+    u = text.uniques
+    if len(u) == 0:
+        return text, np.zeros(len(text.codes), dtype=bool)
+    long = pd.Series(u, dtype=object).str.len().to_numpy() > limit
+    if not long.any():
+        return text, np.zeros(len(text.codes), dtype=bool)
+    cut = u.copy()
+    cut[long] = [v[:limit] for v in u[long]]
+    return recode(text.codes, cut, text.bad), np.append(long, False)[text.codes]
