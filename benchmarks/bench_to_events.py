@@ -52,11 +52,13 @@ def make_orders(n_lines: int, seed: int = 7) -> pd.DataFrame:
         {
             "order_id": (100_000 + order).astype(str),
             "created_at": pd.to_datetime(base).tz_localize("UTC"),
-            "email": pd.array([f"customer{c}@example.com" for c in range(n_customers)],
-                              dtype="str")[cust],
+            "email": pd.array(
+                [f"customer{c}@example.com" for c in range(n_customers)], dtype="str"
+            )[cust],
             "phone": pd.array(phones, dtype="str")[cust],
-            "first_name": pd.array([f"First{c % 997}" for c in range(n_customers)],
-                                   dtype="str")[cust],
+            "first_name": pd.array([f"First{c % 997}" for c in range(n_customers)], dtype="str")[
+                cust
+            ],
             "country": "AU",
             "currency": "AUD",
             "sku": pd.array([f"SKU-{s:05d}" for s in range(5_000)], dtype="str")[sku],
@@ -77,22 +79,40 @@ def row_loop_reference(df: pd.DataFrame) -> list[bytes]:
             ident = {"email": [row["email"].strip().lower()]}
             p = phonenumbers.parse(row["phone"], row["country"])
             if phonenumbers.is_valid_number(p):
-                ident["phone"] = [phonenumbers.format_number(p, phonenumbers.PhoneNumberFormat.E164)]
+                ident["phone"] = [
+                    phonenumbers.format_number(p, phonenumbers.PhoneNumberFormat.E164)
+                ]
             ident["firstName"] = [row["first_name"].strip()]
             ident["address"] = [{"countryCode": row["country"]}]
-            ev = {"ev": {"id": ident, "payload": {
-                "activityName": "Order", "activityId": oid,
-                "time": row["created_at"].tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "commerce": {"currencyCode": row["currency"], "totalPrice": 0.0, "products": []}}}}
+            ev = {
+                "ev": {
+                    "id": ident,
+                    "payload": {
+                        "activityName": "Order",
+                        "activityId": oid,
+                        "time": row["created_at"].tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "commerce": {
+                            "currencyCode": row["currency"],
+                            "totalPrice": 0.0,
+                            "products": [],
+                        },
+                    },
+                }
+            }
             orders[oid] = ev
         com = ev["ev"]["payload"]["commerce"]
-        com["products"].append({"currencyCode": row["currency"], "sku": row["sku"],
-                                "productName": row["product_name"],
-                                "unitPrice": round(float(row["price"]), 2),
-                                "quantity": int(row["qty"])})
+        com["products"].append(
+            {
+                "currencyCode": row["currency"],
+                "sku": row["sku"],
+                "productName": row["product_name"],
+                "unitPrice": round(float(row["price"]), 2),
+                "quantity": int(row["qty"]),
+            }
+        )
         com["totalPrice"] = round(com["totalPrice"] + float(row["price"]) * int(row["qty"]), 2)
     events = list(orders.values())
-    return [orjson.dumps({"data": events[i:i + 20]}) for i in range(0, len(events), 20)]
+    return [orjson.dumps({"data": events[i : i + 20]}) for i in range(0, len(events), 20)]
 
 
 def main() -> None:
@@ -104,8 +124,10 @@ def main() -> None:
     t0 = time.perf_counter()
     df = make_orders(args.lines)
     t_gen = time.perf_counter() - t0
-    print(f"generated {len(df):,} lines, {df['order_id'].nunique():,} orders, "
-          f"{df['email'].nunique():,} customers in {t_gen:.1f}s")
+    print(
+        f"generated {len(df):,} lines, {df['order_id'].nunique():,} orders, "
+        f"{df['email'].nunique():,} customers in {t_gen:.1f}s"
+    )
 
     t0 = time.perf_counter()
     events = df.seeka.to_events()
@@ -118,9 +140,11 @@ def main() -> None:
     t_enc = time.perf_counter() - t0
     total = t_conv + t_enc
     s = events.summary()
-    print(f"to_events: {t_conv:.2f}s  encode {n_bodies:,} bodies ({n_bytes / 1e6:.0f} MB): "
-          f"{t_enc:.2f}s  total {total:.2f}s  ({len(events):,} events, "
-          f"{s['issues']['error']} errors, {s['issues']['warning']} warnings)")
+    print(
+        f"to_events: {t_conv:.2f}s  encode {n_bodies:,} bodies ({n_bytes / 1e6:.0f} MB): "
+        f"{t_enc:.2f}s  total {total:.2f}s  ({len(events):,} events, "
+        f"{s['issues']['error']} errors, {s['issues']['warning']} warnings)"
+    )
     rate = args.lines / total
 
     ref = df.iloc[: args.ref_lines]
@@ -128,13 +152,16 @@ def main() -> None:
     ref_bodies = row_loop_reference(ref)
     t_ref = time.perf_counter() - t0
     ref_rate = len(ref) / t_ref
-    print(f"row-loop reference: {len(ref):,} lines -> {len(ref_bodies):,} bodies in "
-          f"{t_ref:.2f}s")
+    print(f"row-loop reference: {len(ref):,} lines -> {len(ref_bodies):,} bodies in {t_ref:.2f}s")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"rate: {rate:,.0f} lines/s vs row loop {ref_rate:,.0f} lines/s = "
-          f"{rate / ref_rate:.1f}x ; peak RSS {rss:,.0f} MB")
-    print("targets: total <= 6 s, >= 20x, RSS <= 2500 MB ->",
-          "OK" if total <= 6 and rate / ref_rate >= 20 and rss <= 2500 else "MISSED")
+    print(
+        f"rate: {rate:,.0f} lines/s vs row loop {ref_rate:,.0f} lines/s = "
+        f"{rate / ref_rate:.1f}x ; peak RSS {rss:,.0f} MB"
+    )
+    print(
+        "targets: total <= 6 s, >= 20x, RSS <= 2500 MB ->",
+        "OK" if total <= 6 and rate / ref_rate >= 20 and rss <= 2500 else "MISSED",
+    )
 
 
 if __name__ == "__main__":

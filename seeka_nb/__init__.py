@@ -16,6 +16,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import accessor as _accessor  # registers df.seeka
+from .adapters.samples import sample_orders
+from .adapters.sandbox import Sandbox
 from .core.events import Events
 from .core.mapping import ColumnMapping
 from .core.presets import Preset, preset_names
@@ -41,8 +43,10 @@ __all__ = [
     "Events",
     "MappingError",
     "Preset",
+    "Sandbox",
     "SeekaError",
     "ValidationError",
     "__version__",
     "preset_names",
+    "sample_orders",
 ]

@@ -15,6 +15,7 @@ import pandas as pd
 import pycountry
 
 from ..errors import ConfigurationError
+from ..schema import LINE_FIELDS, PRODUCTS_LIST_FIELD
 from .grouping import per_order
 from .issues import IssueLog
 from .mapping import ColumnMapping
@@ -172,8 +173,15 @@ def currency_codes(ctx: Context, text: Coded, col: object) -> Coded:
 
 
 def line_dupes(ctx: Context) -> np.ndarray:
-    """Rows identical to another row of the same order in every mapped column."""
-    used = list(dict.fromkeys(c for cols in ctx.cmap.fields.values() for c in cols))
+    """Rows of one order identical in every mapped line-item column (double counting?).
+
+    Exports often leave order-level columns empty on an order's later rows, so only the
+    line-item columns are compared; without any, all mapped columns are.
+    """
+    fields = [f for f in (*LINE_FIELDS, PRODUCTS_LIST_FIELD) if f in ctx.cmap]
+    if not fields:
+        fields = list(ctx.cmap.fields)
+    used = list(dict.fromkeys(c for f in fields for c in ctx.cmap.columns(f)))
     sub = ctx.df[used].reset_index(drop=True)
     try:
         hashed = pd.util.hash_pandas_object(sub, index=False).to_numpy()

@@ -98,7 +98,7 @@ def find_duplicates(table: OrderTable) -> pd.DataFrame:
                 "field": None,
                 "rows": rows,
                 "n_rows": len(rows),
-                "detail": f"{len(rows)} line rows identical in every mapped column",
+                "detail": f"{len(rows)} line rows identical in every mapped line-item column",
             }
         )
     starts = np.ones(len(codes), dtype=bool)
