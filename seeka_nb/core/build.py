@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -340,11 +340,14 @@ def _convert(
 
     # --- products and totals ------------------------------------------------------------
     products = _products(ctx, not_product)
+    owner = _owner(products)
+    products = replace(products, price=round_money(products.price, cur[owner]))
+    money = {k: round_money(v, cur) for k, v in money.items()}
+    # totals are checked/computed from the prices as sent, then rounded once more
     money = check_totals(ctx, products, money, cur, first_row)
     money = {k: round_money(v, cur) for k, v in money.items()}
-    owner = _owner(products)
     if "unitPrice" in products.columns:
-        price = round_money(products.price, cur[owner])
+        price = products.price
         products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)
     if is_present(cur).any():
         products.columns["currencyCode"] = cur[owner]

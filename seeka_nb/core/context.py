@@ -182,10 +182,12 @@ def line_dupes(ctx: Context) -> np.ndarray:
     if not fields:
         fields = list(ctx.cmap.fields)
     used = list(dict.fromkeys(c for f in fields for c in ctx.cmap.columns(f)))
-    sub = ctx.df[used].reset_index(drop=True)
-    try:
-        hashed = pd.util.hash_pandas_object(sub, index=False).to_numpy()
-    except TypeError:  # unhashable cells (lists of products): compare their text
-        hashed = pd.util.hash_pandas_object(sub.astype(str), index=False).to_numpy()
-    key = pd.DataFrame({"o": ctx.codes, "h": hashed})
-    return key.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)
+    key = {"order": ctx.codes}
+    for i, col in enumerate(used):
+        series = ctx.series(col)
+        try:
+            key[f"c{i}"] = pd.factorize(series)[0]
+        except TypeError:  # unhashable cells (lists of products): compare their text
+            key[f"c{i}"] = pd.factorize(series.astype(str))[0]
+    frame = pd.DataFrame(key)
+    return frame.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)

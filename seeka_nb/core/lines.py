@@ -245,6 +245,15 @@ for _field in LINE_FIELDS:
         for _n in _rank:
             _ITEM_KEYS.setdefault(_n, _field)
     _ITEM_KEYS[normalise_name(_field)] = _field
+# Keys natural inside a product object that would be too vague as column names.
+_ITEM_KEYS.update(
+    {
+        "name": "productName",
+        "id": "productIdentifier",
+        "variant": "variantName",
+        "productvariantid": "variantIdentifier",
+    }
+)
 
 
 def explode_products(

@@ -344,6 +344,8 @@ def resolve_mapping(
             hits: list[Hashable] = []
             for n in names:
                 hits.extend(c for c in by_norm.get(n, []) if c not in hits)
+            position = {c: i for i, c in enumerate(columns)}
+            hits.sort(key=lambda c: position[c])
             if len(hits) == 1:
                 fields[name] = (hits[0],)
                 source[name] = "auto"

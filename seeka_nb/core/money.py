@@ -28,18 +28,24 @@ def minor_units_of(currencies: np.ndarray) -> np.ndarray:
     return table[codes]
 
 
+def _half_up(values: np.ndarray, digits: int) -> np.ndarray:
+    """Round half away from zero (shop arithmetic), robust to binary fractions (4.125)."""
+    scale = 10.0**digits
+    scaled = np.round(np.abs(values) * scale, 6)  # 412.49999999999994 -> 412.5
+    return np.sign(values) * np.floor(scaled + 0.5) / scale
+
+
 def round_money(values: np.ndarray, currencies: np.ndarray) -> np.ndarray:
-    """Round each amount to its currency's minor units; NaN stays NaN."""
+    """Round each amount to its currency's minor units, half away from zero; NaN stays NaN."""
     values = np.asarray(values, dtype=np.float64)
     digits = minor_units_of(currencies)
-    out = values.copy()
     if len(values) and (digits == digits[0]).all():
-        out = np.round(values, int(digits[0]))
-        out[out == 0] = 0.0
-        return out
-    for d in np.unique(digits):
-        mask = digits == d
-        out[mask] = np.round(values[mask], int(d))
+        out = _half_up(values, int(digits[0]))
+    else:
+        out = values.copy()
+        for d in np.unique(digits):
+            mask = digits == d
+            out[mask] = _half_up(values[mask], int(d))
     out[out == 0] = 0.0  # no "-0.0" on the wire
     return out
 

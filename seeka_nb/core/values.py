@@ -203,7 +203,7 @@ def fix_float_ids(text: Coded) -> tuple[Coded, np.ndarray]:
 
 def _numbers(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     out = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
+        dtype=np.float64, na_value=np.nan, copy=True
     )
     bad = np.zeros(len(uniques), dtype=bool)
     is_bool = np.array([isinstance(v, bool | np.bool_) for v in uniques], dtype=bool)
@@ -260,6 +260,12 @@ def to_number(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         arr = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         arr, bad_obj = map_distinct(column, _numbers, fill=np.nan, dtype=np.float64)
+        if pd.api.types.is_object_dtype(dtype):  # factorize merges True with 1: find bools
+            is_bool = np.fromiter(
+                (isinstance(v, bool | np.bool_) for v in column.to_numpy()), bool, len(column)
+            )
+            arr[is_bool] = np.nan
+            bad_obj = bad_obj | is_bool
         inf = np.isinf(arr)
         arr[inf] = np.nan
         return arr, bad_obj | inf
