@@ -16,6 +16,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import accessor as _accessor  # registers df.seeka
+from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
 from .adapters.sandbox import Sandbox
 from .core.events import Events
@@ -48,5 +49,6 @@ __all__ = [
     "ValidationError",
     "__version__",
     "preset_names",
+    "read_orders",
     "sample_orders",
 ]

@@ -12,10 +12,9 @@ import datetime as dt
 
 import pandas as pd
 
-from .core.build import build_table
+from .core.build import build_table, prepare
 from .core.events import Events
-from .core.mapping import ColumnMapping, MappingSpec, resolve_mapping
-from .core.presets import get_preset
+from .core.mapping import ColumnMapping, MappingSpec
 
 ATTRS_KEY = "seeka_nb"
 
@@ -40,14 +39,7 @@ class SeekaAccessor:
         self, mapping: MappingSpec | None = None, *, preset: str | None = None
     ) -> ColumnMapping:
         """Which column feeds each Seeka field, what was auto-detected, what is unused."""
-        pre = get_preset(_preset_name(self._df, preset))
-        return resolve_mapping(
-            list(self._df.columns),
-            mapping,
-            preset_name=pre.name,
-            preset_mapping=pre.mapping,
-            preset_notes=pre.notes,
-        )
+        return prepare(self._df, mapping, _preset_name(self._df, preset))[2]
 
     def to_events(
         self,

@@ -34,6 +34,7 @@ from .issues import IssueLog
 from .lines import Products, explode_products, normalise_lines
 from .mapping import ColumnMapping, MappingSpec, resolve_mapping
 from .money import check_totals, round_money
+from .ordering import number_orders
 from .presets import Preset, get_preset
 from .times import format_utc, parse_times
 from .values import is_present, to_number, truncate
@@ -80,6 +81,27 @@ class OrderTable:
         return len(self.activity_id)
 
 
+def prepare(
+    df: pd.DataFrame, mapping: MappingSpec | None, preset: str | Preset | None
+) -> tuple[pd.DataFrame, Preset, ColumnMapping]:
+    """The working frame (with the preset's derived columns), the preset and the mapping."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValidationError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
+    pre = get_preset(preset)
+    if df.shape[1] == 0:
+        raise ValidationError("The DataFrame has no columns: nothing to convert.")
+    work = pre.columns_for(df) if len(df) else df
+    cmap = resolve_mapping(
+        list(work.columns),
+        mapping,
+        preset_name=pre.name,
+        preset_mapping=pre.mapping,
+        preset_notes=pre.notes,
+        auto=pre.auto,
+    )
+    return work, pre, cmap
+
+
 def build_table(
     df: pd.DataFrame,
     mapping: MappingSpec | None = None,
@@ -90,12 +112,13 @@ def build_table(
     consent: str | None = None,
     currency: str | None = None,
 ) -> OrderTable:
-    """Convert order rows to an :class:`OrderTable` (see the module docstring)."""
-    if not isinstance(df, pd.DataFrame):
-        raise ValidationError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
-    pre = get_preset(preset)
+    """Convert order rows to an :class:`OrderTable` (see the module docstring).
+
+    ``dayfirst=None`` uses the preset's setting, else infers it from the values.
+    """
+    work, pre, cmap = prepare(df, mapping, preset)
     tz = tz if tz is not None else pre.tz
-    dayfirst = bool(pre.dayfirst) if dayfirst is None else bool(dayfirst)
+    dayfirst = pre.dayfirst if dayfirst is None else bool(dayfirst)
     currency = check_currency(currency if currency is not None else pre.currency, "currency")
     if consent is not None and (
         not isinstance(consent, str) or not re.match(TCF_SYNTAX_PATTERN, consent.strip())
@@ -105,17 +128,8 @@ def build_table(
             "e.g. 'CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA'). Check the value you "
             "copied from your CMP."
         )
-    if df.shape[1] == 0:
-        raise ValidationError("The DataFrame has no columns: nothing to convert.")
-    cmap = resolve_mapping(
-        list(df.columns),
-        mapping,
-        preset_name=pre.name,
-        preset_mapping=pre.mapping,
-        preset_notes=pre.notes,
-    )
     used = [c for cols in cmap.fields.values() for c in cols]
-    dup_labels = set(df.columns[df.columns.duplicated()])
+    dup_labels = set(work.columns[work.columns.duplicated()])
     clash = sorted({str(c) for c in used if c in dup_labels})
     if clash:
         raise MappingError(
@@ -123,7 +137,7 @@ def build_table(
             "column is ambiguous. Rename or drop the duplicates (e.g. "
             "df.loc[:, ~df.columns.duplicated()]) and try again."
         )
-    if len(df) == 0:
+    if len(work) == 0:
         raise ValidationError("The DataFrame has no rows: there are no orders to convert.")
     if cmap.fields.get(PRODUCTS_LIST_FIELD) and any(f in cmap.fields for f in LINE_FIELDS):
         raise MappingError(
@@ -131,7 +145,7 @@ def build_table(
             f"(e.g. mapping={{'{PRODUCTS_LIST_FIELD}': None}})."
         )
     log = IssueLog()
-    ctx = Context(df, cmap, log)
+    ctx = Context(work, cmap, log)
     for name, cands in cmap.ambiguous.items():
         log.add(
             [-1],
@@ -155,50 +169,16 @@ def build_table(
     return _convert(ctx, pre, tz, dayfirst, consent, currency)
 
 
-def _activity_ids(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Number the orders (first-appearance order); returns (IDs per order, raw ID text)."""
-    col = ctx.cmap.columns("activityId")[0]
-    ids, _ = ctx.text("activityId", ident=True)
-    raw = ctx.raw_text.values()
-    present = ids.present
-    if not present.any():
-        raise ValidationError(
-            f"Column {col!r} (mapped to activityId) has no values. Map the column that "
-            "holds the order ID: mapping={'activityId': '<column>'}."
-        )
-    ctx.error(
-        ~present,
-        "activityId",
-        col,
-        "missing_activity_id",
-        "row has no activity ID (order ID); it cannot be sent",
-    )
-    long_u = pd.Series(ids.uniques, dtype=object).str.len().to_numpy() > MAX_IDENTIFIER_LENGTH
-    ctx.error(
-        np.append(long_u, False)[ids.codes],
-        "activityId",
-        col,
-        "identifier_too_long",
-        f"activity ID longer than {MAX_IDENTIFIER_LENGTH} characters",
-    )
-    order_codes, which = pd.factorize(ids.codes[present])
-    codes = np.full(ctx.n, -1, dtype=np.int64)
-    codes[present] = order_codes
-    ctx.codes = codes
-    ctx.n_orders = len(which)
-    return ids.uniques[np.asarray(which)], raw
-
-
 def _convert(
     ctx: Context,
     pre: Preset,
     tz: str | dt.tzinfo | None,
-    dayfirst: bool,
+    dayfirst: bool | None,
     consent: str | None,
     currency: str | None,
 ) -> OrderTable:
     cmap, log = ctx.cmap, ctx.log
-    activity_id, raw_ids = _activity_ids(ctx)
+    activity_id, raw_ids = number_orders(ctx, pre.group_by)
     codes, n_orders = ctx.codes, ctx.n_orders
     row_ids = np.where(codes >= 0, activity_id[np.maximum(codes, 0)], None)
     first_row = first_positions(codes, codes >= 0, n_orders)
@@ -221,12 +201,35 @@ def _convert(
             column=rule.columns[0] if rule.columns else None,
         )
     not_product = np.zeros(ctx.n, dtype=bool)
+    shipping_line = np.zeros(ctx.n, dtype=bool)
     for rule in pre.not_products:
-        not_product |= rule.mask(ctx.df)
+        mask = rule.mask(ctx.df) & ~not_product & (codes >= 0)
+        not_product |= mask
+        if rule.role == "shipping":
+            shipping_line |= mask
+        else:
+            log.add_mask(
+                mask,
+                code=rule.code,
+                severity="warning",
+                message=rule.message,
+                column=rule.columns[0] if rule.columns else None,
+            )
 
     # --- time ---------------------------------------------------------------------------
     tcol = cmap.columns("time")[0]
     times = parse_times(ctx.series(tcol), tz=tz, dayfirst=dayfirst, name=tcol)
+    dayfirst = times.dayfirst
+    if times.order_guessed:
+        log.add(
+            [-1],
+            code="ambiguous_date_order",
+            severity="warning",
+            field="time",
+            column=tcol,
+            message="no date tells day-first from month-first (e.g. "
+            "03/02/2025); read as month-first. Pass dayfirst=True if they are day-first",
+        )
     ctx.error(times.bad, "time", tcol, "invalid_time", "not a date/time that can be read")
     ctx.warn(
         times.shifted,
@@ -343,8 +346,11 @@ def _convert(
     owner = _owner(products)
     products = replace(products, price=round_money(products.price, cur[owner]))
     money = {k: round_money(v, cur) for k, v in money.items()}
+    shipping = _shipping_lines(ctx, shipping_line, cur)
+    if shipping is not None and "totalShippingPrice" not in money:
+        money["totalShippingPrice"] = shipping
     # totals are checked/computed from the prices as sent, then rounded once more
-    money = check_totals(ctx, products, money, cur, first_row)
+    money = check_totals(ctx, products, money, cur, first_row, shipping_lines=shipping)
     money = {k: round_money(v, cur) for k, v in money.items()}
     if "unitPrice" in products.columns:
         price = products.price
@@ -354,13 +360,15 @@ def _convert(
 
     # --- identity presence and status ---------------------------------------------------
     has_identity = np.zeros(n_orders, dtype=bool)
-    if "seekaPId" in text:
-        has_identity |= is_present(text["seekaPId"])
+    for name in ("seekaPId", "customerIdentifier"):
+        if name in text:
+            has_identity |= is_present(text[name])
     for rag in lists.values():
         has_identity |= rag.counts() > 0
-    for addr in address_sets:
-        for vals in addr.values():
-            has_identity |= is_present(vals)
+    for addr in address_sets:  # a country alone identifies nobody
+        for name, vals in addr.items():
+            if name not in ("country", "countryCode"):
+                has_identity |= is_present(vals)
     ctx.order_issue(
         np.flatnonzero(~has_identity),
         first_row,
@@ -368,8 +376,8 @@ def _convert(
         severity="warning",
         name=None,
         col=None,
-        message="order has no customer identity (no profile ID, email, phone, "
-        "name or address); Seeka cannot attribute it",
+        message="order has no customer identity (no profile ID, email, phone, name, "
+        "address or customer ID); Seeka cannot attribute it",
     )
     status = np.full(n_orders, "ok", dtype=object)
     err_rows = log.error_positions("error")
@@ -405,6 +413,24 @@ def _convert(
 def _owner(products: Products) -> np.ndarray:
     """Order code of each grouped product."""
     return np.repeat(np.arange(len(products.offsets) - 1), products.counts())
+
+
+def _shipping_lines(ctx: Context, rows: np.ndarray, cur: np.ndarray) -> np.ndarray | None:
+    """Per order, the price × quantity of its shipping lines (NaN where it has none)."""
+    if not rows.any() or "unitPrice" not in ctx.cmap:
+        return None
+    price, _ = to_number(ctx.series(ctx.cmap.columns("unitPrice")[0]))
+    qty = np.ones(ctx.n)
+    if "quantity" in ctx.cmap:
+        qty, _ = to_number(ctx.series(ctx.cmap.columns("quantity")[0]))
+    amount = np.where(rows, price * qty, 0.0)
+    known = rows & ~np.isnan(amount)
+    sel = ctx.codes >= 0
+    total = np.bincount(
+        ctx.codes[sel], weights=np.where(known, amount, 0.0)[sel], minlength=ctx.n_orders
+    )
+    has = np.bincount(ctx.codes[sel], weights=known[sel], minlength=ctx.n_orders) > 0
+    return round_money(np.where(has, total, np.nan), cur)
 
 
 def _products(ctx: Context, not_product: np.ndarray) -> Products:

@@ -310,6 +310,7 @@ def resolve_mapping(
     preset_name: str,
     preset_mapping: Mapping[str, tuple[Hashable, ...]],
     preset_notes: Sequence[str] = (),
+    auto: bool = True,
 ) -> ColumnMapping:
     """Resolve the columns for every field (see the module docstring)."""
     spec = dict(mapping or {})
@@ -331,13 +332,16 @@ def resolve_mapping(
             continue
         found = tuple(c for c in cols if c in present)
         if found:
-            fields[name] = found
+            # identity and address fields take every column; other fields list
+            # alternatives for header variants: the first present one is used.
+            many = field_level(name) in ("identity", "address") and name != "seekaPId"
+            fields[name] = found if many else found[:1]
             source[name] = "preset"
     by_norm: dict[str, list[Hashable]] = {}
     for col in columns:
         if isinstance(col, str):
             by_norm.setdefault(normalise_name(col), []).append(col)
-    for name, ranks in SYNONYMS.items():
+    for name, ranks in SYNONYMS.items() if auto else ():
         if name in fields or name in spec:
             continue
         for rank, names in enumerate(ranks):

@@ -56,16 +56,26 @@ def check_totals(
     money: dict[str, np.ndarray],
     currencies: np.ndarray,
     first_row: np.ndarray,
+    *,
+    shipping_lines: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Fill or check ``totalPrice`` against the lines; issues go to ``ctx``'s log."""
+    """Fill or check ``totalPrice`` against the lines; issues go to ``ctx``'s log.
+
+    ``shipping_lines``: per order, the amount of lines a preset marks as shipping
+    (postage): they are lines of the order, so a computed total includes them.
+    """
     n_orders = len(first_row)
     counts = products.counts()
     owner = np.repeat(np.arange(n_orders), counts)
     line_total = products.price * products.quantity
     unknown_line = np.isnan(line_total)
     sums = np.bincount(owner, weights=np.where(unknown_line, 0.0, line_total), minlength=n_orders)
+    if shipping_lines is not None:
+        sums = sums + np.nan_to_num(shipping_lines)
     unknown = np.bincount(owner, weights=unknown_line, minlength=n_orders) > 0
     has_lines = counts > 0
+    if shipping_lines is not None:
+        has_lines = has_lines | ~np.isnan(shipping_lines)
     computable = has_lines & ~unknown
     tol = 0.5 * 10.0 ** -minor_units_of(currencies) + 1e-9
     out = dict(money)

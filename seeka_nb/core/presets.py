@@ -7,8 +7,11 @@ line rows that carry order data but are not products (postage, tips...), (4) def
 (``tz``, ``dayfirst``, ``currency``) and (5) a header signature used to recognise the
 layout.  Each decision is written in ``notes`` so ``df.seeka.mapping()`` shows it.
 
+Derived columns (``derive``) let a preset add virtual columns computed from the export
+(e.g. a full name split into first and last names) without touching the user's frame;
+``group_by`` names a key repeated on every row of an order when the activity ID is not.
 Only the ``generic`` preset lives here; export presets register themselves with
-:func:`register` from their own modules.
+:func:`register` from :mod:`seeka_nb.core.layouts`.
 """
 
 from __future__ import annotations
@@ -27,12 +30,18 @@ RowPredicate = Callable[[pd.DataFrame], "np.ndarray | pd.Series"]
 
 @dataclass(frozen=True)
 class Rule:
-    """A vectorised row rule: ``when(frame)`` → boolean mask over the frame's rows."""
+    """A vectorised row rule: ``when(frame)`` → boolean mask over the frame's rows.
+
+    For line rules, ``role`` says what a flagged line is instead of a product:
+    ``"shipping"`` (its price × quantity is the order's shipping, part of the total) or
+    ``"not_product"`` (left out of products and totals, with a warning per line).
+    """
 
     code: str
     message: str
     when: RowPredicate
     columns: tuple[Hashable, ...] = ()
+    role: str = "not_product"
 
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows the rule flags; rules whose columns are absent flag nothing."""
@@ -52,9 +61,18 @@ class Preset:
     not_products: tuple[Rule, ...] = ()
     notes: tuple[str, ...] = ()
     signature: frozenset[str] = frozenset()  # normalised header names that identify it
+    group_by: tuple[Hashable, ...] = ()  # key repeated on every row of an order
+    derive: Callable[[pd.DataFrame], dict[str, pd.Series]] | None = None
+    auto: bool = True  # also auto-detect fields the preset does not map
     tz: str | None = None
     dayfirst: bool | None = None
     currency: str | None = None
+
+    def columns_for(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame plus the preset's derived columns (a new frame; the input is kept)."""
+        if self.derive is None:
+            return frame
+        return frame.assign(**self.derive(frame))
 
     def matches(self, columns: pd.Index) -> float:
         """Share of the signature present in ``columns`` (0 when no signature)."""
@@ -111,3 +129,7 @@ GENERIC = register(
         notes=("columns matched by name; no layout rules",),
     )
 )
+
+
+# The export presets register themselves on import (they need the classes above).
+from . import layouts as _layouts  # noqa: E402, F401

@@ -37,6 +37,29 @@ class Times:
     bad: np.ndarray
     shifted: np.ndarray
     ambiguous: np.ndarray
+    dayfirst: bool = False  # the day/month order used for numeric dates
+    order_guessed: bool = False  # no value told day-first from month-first
+
+
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b"
+
+
+def infer_dayfirst(texts: pd.Series) -> tuple[bool, bool]:
+    """Day-first or month-first for numeric dates like ``03/02/2025``.
+
+    Returns ``(dayfirst, guessed)``: a first number above 12 means day-first, a second one
+    above 12 month-first; when no value decides (or values disagree), month-first is
+    assumed and ``guessed`` is true so the caller can report it.
+    """
+    parts = texts.str.extract(_NUMERIC_DATE).dropna()
+    if parts.empty:
+        return False, False
+    first = parts[0].astype(int).to_numpy()
+    second = parts[1].astype(int).to_numpy()
+    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    if day_first != month_first:
+        return day_first, False
+    return False, True
 
 
 def _tz(tz: str | dt.tzinfo | None) -> str | dt.tzinfo | None:
@@ -97,24 +120,26 @@ def parse_times(
     column: pd.Series,
     *,
     tz: str | dt.tzinfo | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = False,
     name: object = "time",
 ) -> Times:
     """Parse a column of order times to UTC seconds.
 
-    Raises :class:`ConfigurationError` when values carry no zone and ``tz`` is not given.
+    ``dayfirst=None`` infers the day/month order from the values (see
+    :func:`infer_dayfirst`).  Raises :class:`ConfigurationError` when values carry no zone
+    and ``tz`` is not given.
     """
     zone = _tz(tz)
     n = len(column)
     none = np.zeros(n, dtype=bool)
     dtype = column.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return Times(_to_seconds(column.dt.tz_convert("UTC")), none, none, none)
+        return Times(_to_seconds(column.dt.tz_convert("UTC")), none, none, none, bool(dayfirst))
     if pd.api.types.is_datetime64_dtype(dtype):
         if zone is None:
             raise _naive_error(name, column.dropna().iloc[:1].astype(str).tolist())
         utc, shifted, ambiguous = _localize(column.reset_index(drop=True), zone)
-        return Times(_to_seconds(utc), none, shifted, ambiguous)
+        return Times(_to_seconds(utc), none, shifted, ambiguous, bool(dayfirst))
 
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     k = len(uniques)
@@ -129,6 +154,9 @@ def parse_times(
             [isinstance(v, dt.datetime) and v.tzinfo is not None for v in uniq], dtype=bool
         )
         text = pd.Series(to_text(uniq).values(), dtype=object)
+        guessed = False
+        if dayfirst is None:
+            dayfirst, guessed = infer_dayfirst(text.dropna().astype(str))
         is_text = ~is_ts & np.array([isinstance(v, str) for v in uniq], dtype=bool)
         bad[:k] = ~is_ts & ~is_text  # numbers, dates without time objects, others
         zoned = is_text & text.str.contains(_ZONED, regex=True, na=False).to_numpy(dtype=bool)
@@ -157,7 +185,10 @@ def parse_times(
             shifted_u[where] = sh
             ambiguous_u[where] = am
         bad[:k] |= np.isnat(out[:k]) & (is_ts | (is_text & text.notna().to_numpy()))
-    return Times(out[codes], bad[codes], shifted_u[codes], ambiguous_u[codes])
+        return Times(
+            out[codes], bad[codes], shifted_u[codes], ambiguous_u[codes], bool(dayfirst), guessed
+        )
+    return Times(out[codes], bad[codes], shifted_u[codes], ambiguous_u[codes], bool(dayfirst))
 
 
 def _naive_error(name: object, sample: list[str]) -> ConfigurationError:

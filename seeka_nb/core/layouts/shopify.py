@@ -1,0 +1,116 @@
+"""The ``shopify`` preset: Shopify admin "Export orders" CSV (layer 2, pure).
+
+Header variants seen: 73 and 79 columns (full exports) and a 34-column spreadsheet-trimmed
+one (no ``Id``, no prices, no customer fields; dates re-saved as ``31/12/2023 22:36``
+without an offset, so ``tz=`` is needed and day-first order is inferred).
+
+Decisions:
+
+- One order = the rows sharing ``Name``; order fields sit on the first row only.
+- Activity ID: the order's ``Id`` when the column exists (numeric, stable; what Seeka's
+  Shopify integration and most pixels send), else ``Name`` (``#1001``).  It must equal the
+  ``activityIdentifier`` your browser SDK sent: if yours used the name, pass
+  ``mapping={"activityId": "Name"}``.
+- ``Name`` → ``orderNumber``, ``Id`` → ``orderIdentifier``.
+- Held back (``excluded``): cancelled orders (``Cancelled at`` set) and voided ones
+  (``Financial Status`` = ``voided``).  Refunded and pending orders are purchases and are
+  sent.
+- ``Email``; ``Phone``, ``Billing Phone``, ``Shipping Phone`` all feed ``phone`` (E.164 with
+  the billing country); ``Billing Name`` is split at the first space into first/last name;
+  the billing address feeds ``address``.
+- ``Total`` → ``totalPrice``, ``Taxes`` → ``totalTax``, ``Shipping`` → ``totalShippingPrice``;
+  line items: ``Lineitem name/sku/price/quantity``, ``Vendor`` → ``brandName``.
+- A ``Tip`` line item is not a product (Shopify's ``Total`` already includes it).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..presets import Preset, Rule, register
+from .common import is_one_of, is_set, signature, split_name
+
+_FIRST, _LAST = "seeka:billing_first", "seeka:billing_last"
+
+
+def _derive(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    return split_name(frame, "Billing Name", "seeka:billing_")
+
+
+SHOPIFY = register(
+    Preset(
+        name="shopify",
+        description="Shopify admin 'Export orders' CSV (line items, order fields on the "
+        "first row of each order).",
+        mapping={
+            "activityId": ("Id", "Name"),
+            "time": ("Created at",),
+            "email": ("Email",),
+            "phone": ("Phone", "Billing Phone", "Shipping Phone"),
+            "firstName": (_FIRST,),
+            "lastName": (_LAST,),
+            "addressLine1": ("Billing Address1",),
+            "addressLine2": ("Billing Address2",),
+            "locality": ("Billing City",),
+            "state": ("Billing Province Name",),
+            "stateCode": ("Billing Province",),
+            "postcode": ("Billing Zip",),
+            "countryCode": ("Billing Country",),
+            "orderNumber": ("Name",),
+            "orderIdentifier": ("Id",),
+            "paymentMethodName": ("Payment Method",),
+            "currencyCode": ("Currency",),
+            "totalPrice": ("Total",),
+            "totalTax": ("Taxes",),
+            "totalShippingPrice": ("Shipping",),
+            "sku": ("Lineitem sku",),
+            "productName": ("Lineitem name",),
+            "unitPrice": ("Lineitem price",),
+            "quantity": ("Lineitem quantity",),
+            "brandName": ("Vendor",),
+        },
+        group_by=("Name",),
+        exclusions=(
+            Rule(
+                "cancelled",
+                "order was cancelled ('Cancelled at' is set)",
+                lambda f: is_set(f, "Cancelled at"),
+                ("Cancelled at",),
+            ),
+            Rule(
+                "voided",
+                "payment was voided ('Financial Status' is voided)",
+                lambda f: is_one_of(f, "Financial Status", ["voided"]),
+                ("Financial Status",),
+            ),
+        ),
+        not_products=(
+            Rule(
+                "tip_line",
+                "a tip line, not a product (the order's Total includes it)",
+                lambda f: is_one_of(f, "Lineitem name", ["tip"]),
+                ("Lineitem name",),
+            ),
+        ),
+        notes=(
+            "activityId = Id when present, else Name; override with "
+            "mapping={'activityId': 'Name'} if your browser SDK sent the name",
+            "rows are grouped by Name (Id is on the first row only)",
+            "excluded: cancelled ('Cancelled at' set) and voided orders",
+            "Billing Name split at the first space into firstName/lastName",
+            "a 'Tip' line item is not a product",
+        ),
+        signature=signature(
+            "Name",
+            "Financial Status",
+            "Fulfillment Status",
+            "Lineitem quantity",
+            "Lineitem name",
+            "Created at",
+            "Cancelled at",
+            "Accepts Marketing",
+        ),
+        derive=_derive,
+        auto=False,
+    )
+)
