@@ -29,7 +29,7 @@ from ..schema import (
 from . import identity
 from .context import Context, check_currency, currency_codes, line_dupes
 from .customers import addresses, identity_lists
-from .grouping import Ragged, first_positions
+from .grouping import Ragged, first_positions, per_order
 from .issues import IssueLog
 from .lines import Products, explode_products, normalise_lines
 from .mapping import ColumnMapping, MappingSpec, resolve_mapping
@@ -157,7 +157,8 @@ def build_table(
         )
     for name, cols in cmap.fields.items():
         for col in cols:
-            if ctx.df[col].isna().all():
+            derived = isinstance(col, str) and col.startswith("seeka:")
+            if not derived and ctx.df[col].isna().all():
                 log.add(
                     [-1],
                     code="empty_column",
@@ -202,11 +203,14 @@ def _convert(
         )
     not_product = np.zeros(ctx.n, dtype=bool)
     shipping_line = np.zeros(ctx.n, dtype=bool)
+    extra_line = np.zeros(ctx.n, dtype=bool)
     for rule in pre.not_products:
         mask = rule.mask(ctx.df) & ~not_product & (codes >= 0)
         not_product |= mask
         if rule.role == "shipping":
             shipping_line |= mask
+        elif rule.role == "in_total":
+            extra_line |= mask
         else:
             log.add_mask(
                 mask,
@@ -346,11 +350,22 @@ def _convert(
     owner = _owner(products)
     products = replace(products, price=round_money(products.price, cur[owner]))
     money = {k: round_money(v, cur) for k, v in money.items()}
-    shipping = _shipping_lines(ctx, shipping_line, cur)
+    shipping = _line_amounts(ctx, shipping_line, cur)
     if shipping is not None and "totalShippingPrice" not in money:
         money["totalShippingPrice"] = shipping
+    extra = _line_amounts(ctx, extra_line, cur)
+    if extra is not None:
+        shipping = extra if shipping is None else np.nan_to_num(shipping) + extra
     # totals are checked/computed from the prices as sent, then rounded once more
-    money = check_totals(ctx, products, money, cur, first_row, shipping_lines=shipping)
+    money = check_totals(
+        ctx,
+        products,
+        money,
+        cur,
+        first_row,
+        other_lines=shipping,
+        discount=_order_discount(ctx, pre),
+    )
     money = {k: round_money(v, cur) for k, v in money.items()}
     if "unitPrice" in products.columns:
         price = products.price
@@ -385,6 +400,12 @@ def _convert(
     status[err_orders] = "error"
     status[excluded] = "excluded"
     issues = log.to_frame(ctx.df.index, row_ids)
+    if excluded.any():  # an excluded order's other problems do not matter: it is not sent
+        moot = (
+            np.isin(issues["activity_id"].to_numpy(dtype=object), activity_id[excluded])
+            & (issues["severity"] != "excluded").to_numpy()
+        )
+        issues = issues[~moot].reset_index(drop=True)
     return OrderTable(
         labels=ctx.df.index,
         row_order=codes,
@@ -415,8 +436,17 @@ def _owner(products: Products) -> np.ndarray:
     return np.repeat(np.arange(len(products.offsets) - 1), products.counts())
 
 
-def _shipping_lines(ctx: Context, rows: np.ndarray, cur: np.ndarray) -> np.ndarray | None:
-    """Per order, the price × quantity of its shipping lines (NaN where it has none)."""
+def _order_discount(ctx: Context, pre: Preset) -> np.ndarray | None:
+    """Per order, the discount the preset's discount column states (NaN when absent)."""
+    col = next((c for c in pre.discount if c in ctx.df.columns), None)
+    if col is None:
+        return None
+    nums, _ = to_number(ctx.series(col))
+    return per_order(ctx.codes, nums, ~np.isnan(nums), ctx.n_orders, fill=np.nan).values
+
+
+def _line_amounts(ctx: Context, rows: np.ndarray, cur: np.ndarray) -> np.ndarray | None:
+    """Per order, the price × quantity of the flagged lines (NaN where it has none)."""
     if not rows.any() or "unitPrice" not in ctx.cmap:
         return None
     price, _ = to_number(ctx.series(ctx.cmap.columns("unitPrice")[0]))

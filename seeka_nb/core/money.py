@@ -57,12 +57,16 @@ def check_totals(
     currencies: np.ndarray,
     first_row: np.ndarray,
     *,
-    shipping_lines: np.ndarray | None = None,
+    other_lines: np.ndarray | None = None,
+    discount: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Fill or check ``totalPrice`` against the lines; issues go to ``ctx``'s log.
 
-    ``shipping_lines``: per order, the amount of lines a preset marks as shipping
-    (postage): they are lines of the order, so a computed total includes them.
+    ``other_lines``: per order, the amount of lines that are not products but are part of
+    the order (postage, tips): a computed total includes them.
+    ``discount``: per order, an order discount the export states (only used to reconcile
+    a mapped total with its lines: total = lines − discount + shipping + tax, each term
+    optional).
     """
     n_orders = len(first_row)
     counts = products.counts()
@@ -70,12 +74,12 @@ def check_totals(
     line_total = products.price * products.quantity
     unknown_line = np.isnan(line_total)
     sums = np.bincount(owner, weights=np.where(unknown_line, 0.0, line_total), minlength=n_orders)
-    if shipping_lines is not None:
-        sums = sums + np.nan_to_num(shipping_lines)
+    if other_lines is not None:
+        sums = sums + np.nan_to_num(other_lines)
     unknown = np.bincount(owner, weights=unknown_line, minlength=n_orders) > 0
     has_lines = counts > 0
-    if shipping_lines is not None:
-        has_lines = has_lines | ~np.isnan(shipping_lines)
+    if other_lines is not None:
+        has_lines = has_lines | ~np.isnan(other_lines)
     computable = has_lines & ~unknown
     tol = 0.5 * 10.0 ** -minor_units_of(currencies) + 1e-9
     out = dict(money)
@@ -95,7 +99,8 @@ def check_totals(
         )
         ship = np.nan_to_num(money.get("totalShippingPrice", np.zeros(n_orders)))
         tax = np.nan_to_num(money.get("totalTax", np.zeros(n_orders)))
-        cands = np.stack([sums, sums + ship, sums + tax, sums + ship + tax])
+        bases = [sums] if discount is None else [sums, sums - np.nan_to_num(discount)]
+        cands = np.stack([b + extra for b in bases for extra in (0, ship, tax, ship + tax)])
         gap = np.min(np.abs(cands - total), axis=0)
         check = computable & ~fill & ~np.isnan(total)
         bad = np.flatnonzero(check & (gap > tol))
@@ -114,6 +119,15 @@ def check_totals(
             col=None,
         )
         out["totalPrice"] = total
+    elif has_lines.any() and "unitPrice" not in products.columns:
+        ctx.log.add(  # type: ignore[attr-defined]
+            [-1],
+            code="total_unknown",
+            severity="warning",
+            field="totalPrice",
+            message="no total and no unit price column is mapped: events are sent "
+            "without totalPrice. Map a total or a unit price column to send one",
+        )
     elif has_lines.any():
         out["totalPrice"] = np.where(computable, sums, np.nan)
         log_issue(

@@ -33,8 +33,9 @@ class Rule:
     """A vectorised row rule: ``when(frame)`` → boolean mask over the frame's rows.
 
     For line rules, ``role`` says what a flagged line is instead of a product:
-    ``"shipping"`` (its price × quantity is the order's shipping, part of the total) or
-    ``"not_product"`` (left out of products and totals, with a warning per line).
+    ``"shipping"`` (its price × quantity is the order's shipping, part of the total),
+    ``"in_total"`` (part of the order's total, e.g. a tip) or ``"not_product"`` (left out
+    of products and totals, with a warning per line).
     """
 
     code: str
@@ -62,6 +63,7 @@ class Preset:
     notes: tuple[str, ...] = ()
     signature: frozenset[str] = frozenset()  # normalised header names that identify it
     group_by: tuple[Hashable, ...] = ()  # key repeated on every row of an order
+    discount: tuple[Hashable, ...] = ()  # order discount column, to reconcile totals only
     derive: Callable[[pd.DataFrame], dict[str, pd.Series]] | None = None
     auto: bool = True  # also auto-detect fields the preset does not map
     tz: str | None = None

@@ -20,7 +20,8 @@ Decisions:
   the billing address feeds ``address``.
 - ``Total`` → ``totalPrice``, ``Taxes`` → ``totalTax``, ``Shipping`` → ``totalShippingPrice``;
   line items: ``Lineitem name/sku/price/quantity``, ``Vendor`` → ``brandName``.
-- A ``Tip`` line item is not a product (Shopify's ``Total`` already includes it).
+- A ``Tip`` line item is not a product; it is part of the order's total (Shopify's
+  ``Total`` includes it).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ SHOPIFY = register(
             "quantity": ("Lineitem quantity",),
             "brandName": ("Vendor",),
         },
+        discount=("Discount Amount",),
         group_by=("Name",),
         exclusions=(
             Rule(
@@ -90,6 +92,7 @@ SHOPIFY = register(
                 "a tip line, not a product (the order's Total includes it)",
                 lambda f: is_one_of(f, "Lineitem name", ["tip"]),
                 ("Lineitem name",),
+                role="in_total",
             ),
         ),
         notes=(
@@ -98,7 +101,7 @@ SHOPIFY = register(
             "rows are grouped by Name (Id is on the first row only)",
             "excluded: cancelled ('Cancelled at' set) and voided orders",
             "Billing Name split at the first space into firstName/lastName",
-            "a 'Tip' line item is not a product",
+            "a 'Tip' line item is not a product (it counts in the total)",
         ),
         signature=signature(
             "Name",

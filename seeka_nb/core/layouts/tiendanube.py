@@ -73,6 +73,7 @@ TIENDANUBE = register(
             "quantity": ("Cantidad del producto",),
             "sku": ("SKU",),
         },
+        discount=("Descuento",),
         group_by=("Número de orden",),
         exclusions=(
             Rule("cancelled", "order was cancelled", _cancelled, ("Estado de la orden",)),
