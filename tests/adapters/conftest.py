@@ -7,15 +7,14 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fixture_paths import REFERENCE, require
 
 from seeka_nb.adapters.sandbox import Sandbox
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
 HEADERS = {
     "Content-Type": "application/json",
     "X-OrgId": "org-123",
@@ -63,10 +62,10 @@ def make_body(*activity_ids: str) -> dict[str, Any]:
 def doc_example_body() -> dict[str, Any]:
     """The example order from Seeka's documentation page, placeholders filled with the
     example values the same page documents (a TCF string from the IAB test vectors)."""
-    text = (REFERENCE_DIR / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
+    text = require(REFERENCE / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
     marker = "const order = "
     raw, _ = json.JSONDecoder().raw_decode(text, text.index(marker) + len(marker))
-    vectors = json.loads((REFERENCE_DIR / "tcf-vectors.json").read_text(encoding="utf-8"))
+    vectors = json.loads(require(REFERENCE / "tcf-vectors.json").read_text(encoding="utf-8"))
     examples = {
         "<activity ID>": "order_12345",
         "<activity time>": "2025-02-24T14:15:22Z",
@@ -83,7 +82,7 @@ def doc_example_body() -> dict[str, Any]:
 
 def doc_example_raw() -> dict[str, Any]:
     """The documentation's example body exactly as printed (placeholders included)."""
-    text = (REFERENCE_DIR / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
+    text = require(REFERENCE / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
     marker = "const order = "
     raw, _ = json.JSONDecoder().raw_decode(text, text.index(marker) + len(marker))
     return raw
