@@ -1,0 +1,40 @@
+"""Time parsing and formatting helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seeka_nb.core.times import format_utc, infer_dayfirst, parse_times
+
+
+@given(st.lists(st.integers(-2_208_988_800, 4_102_444_800), min_size=1, max_size=50))
+def test_format_utc_matches_numpy_iso_text(seconds: list[int]) -> None:
+    arr = np.array(seconds, dtype="datetime64[s]")
+    expected = [f"{s}Z" for s in np.datetime_as_string(arr, unit="s")]
+    assert format_utc(arr).tolist() == expected
+
+
+def test_format_utc_leaves_nat_out() -> None:
+    arr = np.array(["2025-01-01T00:00:00", "NaT"], dtype="datetime64[s]")
+    assert format_utc(arr).tolist() == ["2025-01-01T00:00:00Z", None]
+
+
+def test_infer_dayfirst() -> None:
+    assert infer_dayfirst(pd.Series(["31/12/2023 10:00", "01/02/2024"])) == (True, False)
+    assert infer_dayfirst(pd.Series(["12/31/2023", "01/02/2024"])) == (False, False)
+    assert infer_dayfirst(pd.Series(["01/02/2024", "03/04/2024"])) == (False, True)
+    assert infer_dayfirst(pd.Series(["2024-01-02"])) == (False, False)
+
+
+def test_parse_times_reports_what_it_guessed() -> None:
+    times = parse_times(pd.Series(["01/02/2024 10:00"]), tz="UTC", dayfirst=None)
+    assert times.order_guessed and not times.dayfirst
+    assert times.utc[0] == np.datetime64("2024-01-02T10:00:00")
+    decided = parse_times(
+        pd.Series(["13/02/2024 10:00", "01/02/2024 10:00"]), tz="UTC", dayfirst=None
+    )
+    assert decided.dayfirst and not decided.order_guessed
+    assert decided.utc[1] == np.datetime64("2024-02-01T10:00:00")
