@@ -50,56 +50,64 @@ def _values_text(values: np.ndarray, field: str) -> str:
     return "values: " + ", ".join(repr(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
 
 
+def _finding(
+    table: OrderTable, order: int, kind: str, field: str | None, rows: list[object], detail: str
+) -> dict[str, object]:
+    return {
+        "activity_id": table.activity_id[order],
+        "kind": kind,
+        "field": field,
+        "rows": rows,
+        "n_rows": len(rows),
+        "detail": detail,
+    }
+
+
+def _distinct_by_order(
+    codes: np.ndarray, values: np.ndarray, orders: np.ndarray
+) -> dict[int, np.ndarray]:
+    """Distinct present values of each order in ``orders`` (one pass over the rows)."""
+    sel = np.isin(codes, orders) & is_present(values)
+    frame = pd.DataFrame({"o": codes[sel], "v": pd.Series(values[sel], dtype=object)})
+    frame = frame.drop_duplicates()
+    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}
+
+
 def find_duplicates(table: OrderTable) -> pd.DataFrame:
     """The duplicates report (see the module docstring), one row per finding."""
     out: list[dict[str, object]] = []
     codes = table.row_order
     for field, mask in table.conflicts.items():
-        whole = np.isin(codes, np.unique(codes[mask]))
+        orders = np.unique(codes[mask & (codes >= 0)])
         vals = table.conflict_values.get(field)
-        for o, rows in _rows_by_order(table, whole).items():
-            detail = "conflicting values"
-            if vals is not None:
-                sel = (codes == o) & is_present(vals)
-                distinct = pd.unique(pd.Series(vals[sel], dtype=object))
-                detail = _values_text(distinct, field)
+        distinct = _distinct_by_order(codes, vals, orders) if vals is not None else {}
+        for o, rows in _rows_by_order(table, np.isin(codes, orders)).items():
+            detail = _values_text(distinct[o], field) if o in distinct else "conflicting values"
+            out.append(_finding(table, o, "conflicting_values", field, rows, detail))
+    emails = table.lists.get("email")
+    if emails is not None:
+        many = np.flatnonzero(emails.counts() > 1)
+        for o, rows in _rows_by_order(table, np.isin(codes, many)).items():
             out.append(
-                {
-                    "activity_id": table.activity_id[o],
-                    "kind": "conflicting_values",
-                    "field": field,
-                    "rows": rows,
-                    "n_rows": len(rows),
-                    "detail": detail,
-                }
-            )
-    for field in ("email", "customerIdentifier"):
-        rag = table.lists.get(field)
-        if rag is None:
-            continue
-        many = np.flatnonzero(rag.counts() > 1)
-        if many.size:
-            for o, rows in _rows_by_order(table, np.isin(codes, many)).items():
-                out.append(
-                    {
-                        "activity_id": table.activity_id[o],
-                        "kind": "conflicting_values",
-                        "field": field,
-                        "rows": rows,
-                        "n_rows": len(rows),
-                        "detail": f"{int(rag.counts()[o])} distinct values",
-                    }
+                _finding(
+                    table,
+                    o,
+                    "conflicting_values",
+                    "email",
+                    rows,
+                    f"{int(emails.counts()[o])} distinct values",
                 )
+            )
     for o, rows in _rows_by_order(table, table.line_dupes).items():
         out.append(
-            {
-                "activity_id": table.activity_id[o],
-                "kind": "duplicate_lines",
-                "field": None,
-                "rows": rows,
-                "n_rows": len(rows),
-                "detail": f"{len(rows)} line rows identical in every mapped line-item column",
-            }
+            _finding(
+                table,
+                o,
+                "duplicate_lines",
+                None,
+                rows,
+                f"{len(rows)} line rows identical in every mapped line-item column",
+            )
         )
     starts = np.ones(len(codes), dtype=bool)
     starts[1:] = codes[1:] != codes[:-1]
@@ -107,14 +115,14 @@ def find_duplicates(table: OrderTable) -> pd.DataFrame:
     split = np.flatnonzero(blocks > 1)
     for o, rows in _rows_by_order(table, np.isin(codes, split)).items():
         out.append(
-            {
-                "activity_id": table.activity_id[o],
-                "kind": "split_order",
-                "field": None,
-                "rows": rows,
-                "n_rows": len(rows),
-                "detail": f"rows of this ID come in {int(blocks[o])} separate blocks",
-            }
+            _finding(
+                table,
+                o,
+                "split_order",
+                None,
+                rows,
+                f"rows of this ID come in {int(blocks[o])} separate blocks",
+            )
         )
     out.extend(_id_hazards(table))
     frame = pd.DataFrame(out, columns=list(DUPLICATE_COLUMNS))

@@ -9,7 +9,7 @@ issues log against the user's row.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ import orjson
 import pandas as pd
 
 from ..errors import MappingError
-from ..schema import LINE_FIELDS, MAX_TEXT_LENGTH, PRODUCT_FIELD_TYPES
+from ..schema import LINE_FIELDS, MAX_TEXT_LENGTH, PRODUCT_FIELD_TYPES, Severity
 from .grouping import ragged
 from .issues import IssueLog
 from .mapping import SYNONYMS, normalise_name
@@ -201,42 +201,30 @@ def _bad_rows(log: IssueLog, row_pos: np.ndarray) -> np.ndarray:
     return np.isin(row_pos, err)
 
 
-def _warn(
-    log: IssueLog,
-    row_pos: np.ndarray,
-    mask: np.ndarray,
-    name: str,
-    col: object,
-    code: str,
-    message: str,
-) -> None:
-    log.add(
-        np.unique(row_pos[mask]),
-        code=code,
-        severity="warning",
-        message=message,
-        field=name,
-        column=col,
-    )
+def _report(severity: Severity) -> Callable[..., None]:
+    def report(
+        log: IssueLog,
+        row_pos: np.ndarray,
+        mask: np.ndarray,
+        name: str,
+        col: object,
+        code: str,
+        message: str,
+    ) -> None:
+        log.add(
+            np.unique(row_pos[mask]),
+            code=code,
+            severity=severity,
+            message=message,
+            field=name,
+            column=col,
+        )
+
+    return report
 
 
-def _err(
-    log: IssueLog,
-    row_pos: np.ndarray,
-    mask: np.ndarray,
-    name: str,
-    col: object,
-    code: str,
-    message: str,
-) -> None:
-    log.add(
-        np.unique(row_pos[mask]),
-        code=code,
-        severity="error",
-        message=message,
-        field=name,
-        column=col,
-    )
+_warn = _report("warning")
+_err = _report("error")
 
 
 _ITEM_KEYS: dict[str, str] = {}
