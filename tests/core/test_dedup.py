@@ -38,7 +38,14 @@ def test_exact_duplicate_lines() -> None:
 
 
 def test_split_orders_and_id_hazards() -> None:
-    df = line_items(order_id=["1001", "#1001", "1001.0", " 1001"], currency=["AUD"] * 4)
+    df = line_items(
+        order_id=["1001", "#1001", "1001.0", " 1001"],
+        currency=["AUD"] * 4,
+        created_at=["2025-03-01T10:00:00Z"] * 4,
+        email=[None] * 4,
+        phone=[None] * 4,
+        country=[None] * 4,
+    )
     out = findings(df)
     kinds = dict(zip(out["kind"], out["detail"], strict=True))
     assert set(kinds) == {"split_order", "id_hazard"}
