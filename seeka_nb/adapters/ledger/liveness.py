@@ -1,0 +1,66 @@
+"""Whether a send run that holds claims is still alive (layer 3, process checks).
+
+Owns the takeover rule of :meth:`Ledger.claim`.  A run is *alive* unless:
+
+* it ended (``finish_run``), or is unknown to the ledger;
+* its heartbeat is older than the lease (``now - heartbeat_at > lease_seconds``);
+* it ran on this host and its process is gone: ``os.kill(pid, 0)`` says no such process,
+  or (Linux) ``/proc/<pid>/stat`` shows a zombie, i.e. a killed child not yet reaped.
+
+A pid reused by an unrelated process looks alive: the lease still ends it.  On Windows
+``os.kill`` would *terminate* the process, so there only the lease decides.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Holder", "is_alive", "pid_alive"]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A run as the claim rule sees it (``None`` fields: the run is unknown)."""
+
+    run_id: str
+    ended_at: float | None
+    heartbeat_at: float | None
+    pid: int | None
+    host: str | None
+
+
+def is_alive(holder: Holder, *, now: float, lease_seconds: float, host: str) -> bool:
+    """Whether ``holder``'s claims must be respected (see the module docstring)."""
+    if holder.heartbeat_at is None or holder.ended_at is not None:
+        return False
+    if now - holder.heartbeat_at > lease_seconds:
+        return False
+    return not (holder.host == host and holder.pid is not None and not pid_alive(holder.pid))
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host (and is not a zombie)."""
+    if pid <= 0:
+        return False  # os.kill(0, ...) would address a whole process group
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # pragma: no cover - os.kill would terminate the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    fields = stat.rpartition(")")[2].split()
+    return bool(fields) and fields[0] in {"Z", "X"}

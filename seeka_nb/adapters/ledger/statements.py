@@ -1,0 +1,294 @@
+"""The ledger's SQL, one function per operation (layer 3, SQLite).
+
+Owns every statement on the tables of :mod:`.migrations`.  Each function takes an open
+connection inside a transaction begun by :class:`~.database.Database` (so it may be
+retried whole) and the current time; none commits.  Large ID lists go through the
+connection's temp table ``ledger_ids`` (one ``executemany`` and a join), never through
+ever-longer ``IN (?, ?, ...)`` lists, so 300,000 IDs cost one pass.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .liveness import Holder, is_alive
+from .records import LedgerError, Outcome, Scope, check_id, check_ids, short_error
+
+Row = tuple[Any, ...]
+
+_SCOPE_FILTER = (
+    "(:endpoint IS NULL OR s.endpoint = :endpoint) AND (:org IS NULL OR s.org_id = :org)"
+)
+# The order of temp row ``i`` is acknowledged in a way ``claim`` must respect.
+_ACKED = """EXISTS (SELECT 1 FROM orders o WHERE o.scope_id = :scope
+    AND o.activity_id = i.activity_id AND o.sent_hash IS NOT NULL
+    AND NOT :all AND (i.payload_hash IS NULL OR o.sent_hash = i.payload_hash))"""
+_UPSERT = """INSERT INTO orders (scope_id, activity_id, status, payload_hash, sent_hash,
+    http_status, attempts, error, first_sent_at, last_sent_at, updated_at, run_id, sent_run_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (scope_id, activity_id) DO UPDATE SET
+    status = excluded.status, payload_hash = excluded.payload_hash,
+    sent_hash = COALESCE(excluded.sent_hash, orders.sent_hash),
+    http_status = excluded.http_status,
+    attempts = orders.attempts + excluded.attempts, error = excluded.error,
+    first_sent_at = COALESCE(orders.first_sent_at, excluded.first_sent_at),
+    last_sent_at = COALESCE(excluded.last_sent_at, orders.last_sent_at),
+    updated_at = excluded.updated_at, run_id = excluded.run_id,
+    sent_run_id = COALESCE(excluded.sent_run_id, orders.sent_run_id)"""
+
+
+def load_ids(
+    conn: sqlite3.Connection, ids: Iterable[str], hashes: Mapping[str, str] | None = None
+) -> None:
+    """Fill the temp table with IDs (first occurrence order, each once) and their hashes."""
+    conn.execute("DELETE FROM temp.ledger_ids")
+    rows = ((i, hashes.get(i) if hashes else None) for i in check_ids(ids))
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.ledger_ids (activity_id, payload_hash) VALUES (?, ?)", rows
+    )
+
+
+def clear_ids(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM temp.ledger_ids")
+
+
+def scope_id(conn: sqlite3.Connection, scope: Scope, *, create: bool) -> int | None:
+    """The row ID of a scope (created when asked), ``None`` when unknown."""
+    if not isinstance(scope, Scope):
+        raise LedgerError(f"Expected a Scope, got {type(scope).__name__}.")
+    key = (scope.endpoint, scope.org_id, scope.key_fingerprint)
+    if create:
+        conn.execute(
+            "INSERT OR IGNORE INTO scopes (endpoint, org_id, key_fingerprint) VALUES (?, ?, ?)",
+            key,
+        )
+    row = conn.execute(
+        "SELECT scope_id FROM scopes WHERE endpoint = ? AND org_id = ? AND key_fingerprint = ?",
+        key,
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def acknowledged(conn: sqlite3.Connection, scope: Scope, ids: Iterable[str]) -> dict[str, str]:
+    """activity_id -> acknowledged payload hash, for the given IDs in the scope."""
+    found = scope_id(conn, scope, create=False)
+    if found is None:
+        for _ in check_ids(ids):
+            pass
+        return {}
+    load_ids(conn, ids)
+    rows = conn.execute(
+        "SELECT i.activity_id, o.sent_hash FROM temp.ledger_ids i"
+        " JOIN orders o ON o.scope_id = ? AND o.activity_id = i.activity_id"
+        " WHERE o.sent_hash IS NOT NULL",
+        (found,),
+    ).fetchall()
+    clear_ids(conn)
+    return dict(rows)
+
+
+def insert_run(conn: sqlite3.Connection, scope: Scope, run: Row, now: float) -> None:
+    """A new run: ``run`` is (run_id, package_version, n_orders, dry_run, pid, host)."""
+    run_id, package_version, n_orders, dry_run, pid, host = run
+    conn.execute(
+        "INSERT INTO runs (run_id, scope_id, started_at, heartbeat_at, package_version,"
+        " n_orders, dry_run, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (run_id, scope_id(conn, scope, create=True), now, now, package_version, n_orders,
+         dry_run, pid, host),
+    )  # fmt: skip
+
+
+def open_run_scope(conn: sqlite3.Connection, run_id: str, scope: Scope, now: float) -> int:
+    """The scope row of an open run, whose heartbeat is refreshed; refuses misuse."""
+    row = conn.execute(
+        "SELECT r.ended_at, s.endpoint, s.org_id, s.key_fingerprint, r.scope_id"
+        " FROM runs r JOIN scopes s USING (scope_id) WHERE r.run_id = ?",
+        (check_id(run_id),),
+    ).fetchone()
+    if row is None:
+        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+    if row[0] is not None:
+        raise LedgerError(f"Run {run_id!r} has finished; start a new run to send again.")
+    if Scope(*row[1:4]) != scope:
+        raise LedgerError(f"Run {run_id!r} was started for another scope.")
+    beat(conn, run_id, now)
+    return int(row[4])
+
+
+def claim(
+    conn: sqlite3.Connection,
+    scope: Scope,
+    run_id: str,
+    ids: Sequence[str],
+    *,
+    now: float,
+    lease_seconds: float,
+    host: str,
+    hashes: Mapping[str, str] | None,
+    resend_all: bool,
+) -> list[str]:
+    """Take over dead runs' claims on ``ids``, claim what is free; the IDs held, in order."""
+    scope_row = open_run_scope(conn, run_id, scope, now)
+    load_ids(conn, ids, hashes)
+    holders = conn.execute(
+        "SELECT DISTINCT c.run_id, r.ended_at, r.heartbeat_at, r.pid, r.host"
+        " FROM temp.ledger_ids i"
+        " JOIN claims c ON c.scope_id = ? AND c.activity_id = i.activity_id"
+        " LEFT JOIN runs r ON r.run_id = c.run_id WHERE c.run_id <> ?",
+        (scope_row, run_id),
+    ).fetchall()
+    dead = [
+        (h[0], scope_row)
+        for h in holders
+        if not is_alive(Holder(*h), now=now, lease_seconds=lease_seconds, host=host)
+    ]
+    conn.executemany(
+        "DELETE FROM claims WHERE run_id = ? AND scope_id = ?"
+        " AND activity_id IN (SELECT activity_id FROM temp.ledger_ids)",
+        dead,
+    )
+    params = {"scope": scope_row, "run": run_id, "now": now, "all": resend_all}
+    conn.execute(
+        "INSERT INTO claims (scope_id, activity_id, run_id, claimed_at)"
+        " SELECT :scope, i.activity_id, :run, :now FROM temp.ledger_ids i"
+        f" WHERE NOT {_ACKED}"
+        " ON CONFLICT (scope_id, activity_id) DO UPDATE SET claimed_at = excluded.claimed_at"
+        " WHERE claims.run_id = excluded.run_id",
+        params,
+    )
+    claimed = conn.execute(
+        "SELECT i.activity_id FROM temp.ledger_ids i JOIN claims c"
+        " ON c.scope_id = :scope AND c.activity_id = i.activity_id AND c.run_id = :run"
+        f" WHERE NOT {_ACKED} ORDER BY i.seq",
+        params,
+    ).fetchall()
+    clear_ids(conn)
+    return [row[0] for row in claimed]
+
+
+def beat(conn: sqlite3.Connection, run_id: str, now: float) -> None:
+    """Refresh an open run's heartbeat (no-op once it ended)."""
+    conn.execute(
+        "UPDATE runs SET heartbeat_at = ? WHERE run_id = ? AND ended_at IS NULL", (now, run_id)
+    )
+
+
+def require_run(conn: sqlite3.Connection, run_id: str) -> None:
+    known = conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (check_id(run_id),)).fetchone()
+    if known is None:
+        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+
+
+def record(
+    conn: sqlite3.Connection, scope: Scope, run_id: str, outcomes: Sequence[Outcome], now: float
+) -> None:
+    """Upsert checked outcomes, release their claims, refresh the run's heartbeat."""
+    scope_row = scope_id(conn, scope, create=True)
+    rows = []
+    for o in outcomes:
+        sent = o.status == "sent"
+        code = None if o.http_status is None else int(o.http_status)
+        at = now if sent else None
+        rows.append((
+            scope_row, check_id(o.activity_id), o.status, o.payload_hash,
+            o.payload_hash if sent else None, code, int(o.attempts), short_error(o.error),
+            at, at, now, run_id, run_id if sent else None,
+        ))  # fmt: skip
+    conn.executemany(_UPSERT, rows)
+    conn.executemany(
+        "DELETE FROM claims WHERE scope_id = ? AND activity_id = ? AND run_id = ?",
+        [(scope_row, row[1], run_id) for row in rows],
+    )
+    beat(conn, run_id, now)
+
+
+def release(conn: sqlite3.Connection, run_id: str, ids: Iterable[str] | None) -> None:
+    """Drop a run's claims: on these IDs, or all when ``None``."""
+    check_id(run_id)
+    if ids is None:
+        conn.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
+        return
+    load_ids(conn, ids)
+    conn.execute(
+        "DELETE FROM claims WHERE run_id = ?"
+        " AND activity_id IN (SELECT activity_id FROM temp.ledger_ids)",
+        (run_id,),
+    )
+    clear_ids(conn)
+
+
+def finish_run(conn: sqlite3.Connection, run_id: str, counts_json: str, now: float) -> None:
+    """End time and counts; releases the run's remaining claims."""
+    done = conn.execute(
+        "UPDATE runs SET ended_at = ?, heartbeat_at = ?, counts = ? WHERE run_id = ?",
+        (now, now, counts_json, check_id(run_id)),
+    )
+    if done.rowcount == 0:
+        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+    conn.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
+
+
+def forget(
+    conn: sqlite3.Connection, ids: Iterable[str], endpoint: str | None, org_id: str | None
+) -> int:
+    """Delete order records in the matching scopes; the number removed."""
+    load_ids(conn, ids)
+    done = conn.execute(
+        "DELETE FROM orders WHERE activity_id IN (SELECT activity_id FROM temp.ledger_ids)"
+        f" AND scope_id IN (SELECT s.scope_id FROM scopes s WHERE {_SCOPE_FILTER})",
+        {"endpoint": endpoint, "org": org_id},
+    )
+    clear_ids(conn)
+    return int(done.rowcount)
+
+
+def sent_rows(conn: sqlite3.Connection, endpoint: str | None, org_id: str | None) -> list[Row]:
+    """Acknowledged orders, in :data:`.frames.SENT_COLUMNS` order."""
+    return conn.execute(
+        "SELECT o.activity_id, o.sent_hash, s.endpoint, s.org_id, s.key_fingerprint,"
+        " o.first_sent_at, o.last_sent_at, o.attempts, o.sent_run_id"
+        " FROM orders o JOIN scopes s USING (scope_id)"
+        f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
+        " ORDER BY o.first_sent_at, s.scope_id, o.activity_id",
+        {"endpoint": endpoint, "org": org_id},
+    ).fetchall()
+
+
+def run_rows(conn: sqlite3.Connection) -> list[Row]:
+    """Runs, oldest first, in :data:`.frames.RUN_COLUMNS` order."""
+    return conn.execute(
+        "SELECT r.run_id, r.started_at, r.ended_at, s.endpoint, s.org_id,"
+        " s.key_fingerprint, r.package_version, r.n_orders, r.dry_run, r.counts,"
+        " r.pid, r.host, r.heartbeat_at FROM runs r JOIN scopes s USING (scope_id)"
+        " ORDER BY r.started_at, r.rowid"
+    ).fetchall()
+
+
+def order_rows(conn: sqlite3.Connection, scope: Scope | None) -> list[Row]:
+    """Recorded orders (of one scope, or all), in :data:`.frames.ORDER_COLUMNS` order."""
+    where: str = ""
+    params: tuple[int, ...] = ()
+    if scope is not None:
+        found = scope_id(conn, scope, create=False)
+        if found is None:
+            return []
+        where, params = "WHERE o.scope_id = ?", (found,)
+    return conn.execute(
+        "SELECT o.activity_id, s.endpoint, s.org_id, s.key_fingerprint, o.status,"
+        " o.payload_hash, o.sent_hash IS NOT NULL, o.sent_hash, o.http_status,"
+        " o.attempts, o.error, o.first_sent_at, o.last_sent_at, o.updated_at, o.run_id"
+        f" FROM orders o JOIN scopes s USING (scope_id) {where}"
+        " ORDER BY s.scope_id, o.activity_id",
+        params,
+    ).fetchall()
+
+
+def counts(conn: sqlite3.Connection) -> Row:
+    """(orders, acknowledged orders, runs) for the repr."""
+    return conn.execute(
+        "SELECT (SELECT COUNT(*) FROM orders),"
+        " (SELECT COUNT(*) FROM orders WHERE sent_hash IS NOT NULL),"
+        " (SELECT COUNT(*) FROM runs)"
+    ).fetchone()
