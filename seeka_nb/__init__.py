@@ -16,19 +16,26 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import accessor as _accessor  # registers df.seeka
+from .adapters.ledger import Ledger
 from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
 from .adapters.sandbox import Sandbox
-from .core.events import Events
+from .api import Events
 from .core.mapping import ColumnMapping
 from .core.presets import Preset, preset_names
+from .credentials import Credentials
 from .errors import (
+    AuthenticationError,
     ConfigurationError,
     ConsentError,
+    LedgerError,
     MappingError,
     SeekaError,
+    SendError,
+    SendInterrupted,
     ValidationError,
 )
+from .pipeline.report import SendReport
 
 try:
     __version__ = version("seeka_nb")
@@ -38,14 +45,21 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 del _accessor
 
 __all__ = [
+    "AuthenticationError",
     "ColumnMapping",
     "ConfigurationError",
     "ConsentError",
+    "Credentials",
     "Events",
+    "Ledger",
+    "LedgerError",
     "MappingError",
     "Preset",
     "Sandbox",
     "SeekaError",
+    "SendError",
+    "SendInterrupted",
+    "SendReport",
     "ValidationError",
     "__version__",
     "preset_names",

@@ -9,12 +9,15 @@ given.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
+from .api import Events
 from .core.build import build_table, prepare
-from .core.events import Events
 from .core.mapping import ColumnMapping, MappingSpec
+from .credentials import Credentials
+from .pipeline.report import SendReport
 
 ATTRS_KEY = "seeka_nb"
 
@@ -80,3 +83,26 @@ class SeekaAccessor:
     ) -> pd.DataFrame:
         """``to_events(...).duplicates()``: activity IDs that repeat in ways that matter."""
         return self.to_events(mapping, preset=preset, tz=tz, dayfirst=dayfirst).duplicates()
+
+    def send(
+        self,
+        credentials: Credentials | None = None,
+        *,
+        mapping: MappingSpec | None = None,
+        preset: str | None = None,
+        tz: str | dt.tzinfo | None = None,
+        dayfirst: bool | None = None,
+        consent: str | None = None,
+        currency: str | None = None,
+        **options: Any,
+    ) -> SendReport:
+        """``to_events(...)`` then ``.send(credentials, **options)`` in one call (scripts).
+
+        Options are those of :meth:`seeka_nb.Events.send` (``dry_run``, ``ledger``,
+        ``resend``, ``rate``, ``concurrency``, ``timeout``, ``max_retries``, ``deadline``,
+        ``progress``).
+        """
+        events = self.to_events(
+            mapping, preset=preset, tz=tz, dayfirst=dayfirst, consent=consent, currency=currency
+        )
+        return events.send(credentials, **options)

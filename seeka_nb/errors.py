@@ -8,10 +8,14 @@ the Seeka public key nor customers' personal data.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "ConfigurationError",
     "ConsentError",
+    "LedgerError",
     "MappingError",
     "SeekaError",
+    "SendError",
+    "SendInterrupted",
     "ValidationError",
 ]
 
@@ -40,3 +44,28 @@ class ValidationError(SeekaError, ValueError):
 
 class ConsentError(ValidationError):
     """A TCF consent string is malformed or unusable."""
+
+
+class LedgerError(SeekaError):
+    """The local ledger of sent orders cannot be read or written."""
+
+
+class SendError(SeekaError):
+    """Some orders were not sent (``report.raise_for_failures()``); ``.report`` has them."""
+
+    def __init__(self, message: str, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class AuthenticationError(SendError):
+    """Seeka rejected the credentials (HTTP 401/403): nothing more was sent."""
+
+
+class SendInterrupted(SeekaError, KeyboardInterrupt):
+    """Ctrl-C stopped a send.  ``.report`` shows what was sent; the rest is ``pending``
+    and a re-run of the same send sends only that."""
+
+    def __init__(self, message: str, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report

@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "seeka_nb"
 LAYERS = {
     "seeka_nb.errors": 1,
     "seeka_nb.schema": 1,
+    "seeka_nb.credentials": 1,
     "seeka_nb.core": 2,
     "seeka_nb.adapters": 3,
     "seeka_nb.pipeline": 4,

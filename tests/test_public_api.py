@@ -11,14 +11,21 @@ from seeka_nb import errors
 def test_all_is_pinned() -> None:
     assert sorted(seeka_nb.__all__) == sorted(
         [
+            "AuthenticationError",
             "ColumnMapping",
             "ConfigurationError",
             "ConsentError",
+            "Credentials",
             "Events",
+            "Ledger",
+            "LedgerError",
             "MappingError",
             "Preset",
             "Sandbox",
             "SeekaError",
+            "SendError",
+            "SendInterrupted",
+            "SendReport",
             "ValidationError",
             "__version__",
             "preset_names",

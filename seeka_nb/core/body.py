@@ -9,6 +9,7 @@ not among the pattern's keys, so nothing absent is ever sent as null/""/[].
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -175,3 +176,12 @@ class BodyBuilder:
 def encode(body: object) -> bytes:
     """JSON bytes for a request body (orjson; never NaN/Infinity: they are never built)."""
     return orjson.dumps(body)
+
+
+def payload_hash(event: object) -> str:
+    """A stable fingerprint of one event: SHA-256 of its canonical JSON (sorted keys).
+
+    The ledger keeps it instead of the event, so a re-run can tell "already sent" from
+    "changed since it was sent" without storing any personal data.
+    """
+    return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]

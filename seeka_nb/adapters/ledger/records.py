@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import SeekaError
+from ...errors import LedgerError
 
 __all__ = [
     "MEMORY",
@@ -31,10 +31,6 @@ MEMORY = ":memory:"
 OUTCOME_STATUSES = frozenset({"sent", "rejected", "failed", "pending"})
 #: Longest error text kept per order (the caller sanitises; this only bounds the size).
 MAX_ERROR_CHARS = 500
-
-
-class LedgerError(SeekaError):
-    """The ledger cannot be opened, read or written (locked, newer schema, misuse...)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""HTTP transport to Seeka's ingest endpoint (layer 3): one seam for every request.
+
+``HttpxTransport`` posts encoded bodies with an ``httpx.AsyncClient`` (TLS verification on,
+redirects never followed, so the key never goes to another host), reads at most
+``MAX_RESPONSE_BODY_RECORDED`` bytes of any answer, and turns network failures into a
+:class:`TransportFailure` with a kind the send pipeline classifies (``timeout``,
+``connect``, ``reset``, ``network``).  Tests inject their own ``httpx`` transport (or a
+whole :class:`Transport`) to reach the local sandbox or to script failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from ..schema import HEADER_RETRY_AFTER, HEADER_RETRY_AFTER_MS, MAX_RESPONSE_BODY_RECORDED
+
+_KEPT_HEADERS = (HEADER_RETRY_AFTER, HEADER_RETRY_AFTER_MS, "Content-Type", "Location")
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the pipeline keeps of an answer: status, a few headers, the start of the body."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+class TransportFailure(Exception):
+    """No HTTP answer: ``kind`` is ``timeout``, ``connect``, ``reset`` or ``network``.
+
+    Internal to the send pipeline (it becomes a retry or an order's ``error``), so it is
+    not a :class:`~seeka_nb.errors.SeekaError`.  Messages never include headers.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Transport(Protocol):
+    """The seam the send pipeline talks to."""
+
+    async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Response:
+        """POST ``content``; return the answer or raise :class:`TransportFailure`."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+def _classify(exc: httpx.HTTPError) -> TransportFailure:
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportFailure("timeout", f"no answer in time ({type(exc).__name__})")
+    if isinstance(exc, httpx.ConnectError):
+        return TransportFailure("connect", "could not connect to the endpoint")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return TransportFailure("reset", f"connection closed or reset ({type(exc).__name__})")
+    return TransportFailure("network", f"network error ({type(exc).__name__})")
+
+
+class HttpxTransport:
+    """:class:`Transport` over ``httpx.AsyncClient`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30.0,
+        max_connections: int = 16,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            verify=True,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+            trust_env=False,
+        )
+
+    async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Response:
+        try:
+            async with self._client.stream("POST", url, content=content, headers=headers) as answer:
+                body = bytearray()
+                async for chunk in answer.aiter_bytes():
+                    body += chunk
+                    if len(body) >= MAX_RESPONSE_BODY_RECORDED:
+                        break
+                kept = {h: answer.headers[h] for h in _KEPT_HEADERS if h in answer.headers}
+                return Response(answer.status_code, kept, bytes(body[:MAX_RESPONSE_BODY_RECORDED]))
+        except httpx.HTTPError as exc:
+            raise _classify(exc) from None
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,1 @@
+"""The send pipeline (layer 4): ledger check → batches → transport → report."""

@@ -1,0 +1,382 @@
+"""The asynchronous send engine (layer 4): one run of ``events.send()``.
+
+Orders are taken in input order; each one's event dict is built and fingerprinted just
+before batching, checked against the ledger (``already_sent`` / ``changed``), grouped into
+request bodies of at most 20 events, claimed in the ledger (so a concurrent run skips
+them) and posted by a few workers under a shared :class:`RateLimiter`.  Every 202 is
+written to the ledger at once.  Transient failures (408, 429, 5xx, network) are retried
+with capped, jittered backoff honouring ``Retry-After(-Ms)``; 400/413/422 are bisected so
+only the bad events end ``rejected``; 401/403 stop the run.  A stop request (Ctrl-C) or the
+deadline leaves what is left ``pending``.  Time, sleep, randomness and the transport are
+injected, so tests run against the sandbox without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..adapters.ledger import Ledger, Outcome, Scope
+from ..adapters.pacing import Clock, RateLimiter, Sleep, backoff, retry_after_seconds
+from ..adapters.transport import Response, Transport, TransportFailure
+from ..core.body import encode, payload_hash
+from ..core.events import Events
+from ..credentials import Credentials
+from ..schema import (
+    ACCEPTED_STATUS,
+    AUTH_STATUSES,
+    MAX_EVENTS_PER_REQUEST,
+    REJECTED_STATUSES,
+    TRANSIENT_STATUSES,
+)
+from .options import MAX_CONCURRENCY, SendOptions
+from .progress import Progress
+
+_EMAIL = re.compile(r"[^\s\"'<>@]+@[^\s\"'<>@]+")
+_DIGITS = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+MAX_ERROR_CHARS = 300
+HEARTBEAT_SECONDS = 20.0  # well inside the ledger's lease, so our claims stay ours
+
+
+def clean_message(text: str) -> str:
+    """A server message made safe to keep: no emails or phone-like numbers, bounded."""
+    text = _DIGITS.sub("•••", _EMAIL.sub("•••@•••", text))
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def describe(response: Response) -> str:
+    """``HTTP 400: <message>`` from a response, cleaned."""
+    body = response.body.decode("utf-8", errors="replace").strip()
+    return clean_message(f"HTTP {response.status}" + (f": {body}" if body else ""))
+
+
+@dataclass
+class Item:
+    """One order in flight: its position in the table, event dict and payload hash."""
+
+    order: int
+    event: dict[str, Any]
+    digest: str
+
+
+class Engine:
+    """State of one send run (see the module docstring)."""
+
+    def __init__(
+        self,
+        events: Events,
+        creds: Credentials,
+        options: SendOptions,
+        *,
+        transport: Transport,
+        ledger: Ledger | None,
+        clock: Clock,
+        sleep: Sleep,
+        now: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        only: set[str] | None = None,
+        package_version: str = "",
+    ) -> None:
+        self.events, self.creds, self.opt = events, creds, options
+        self.transport, self.ledger = transport, ledger
+        self.clock, self.sleep, self.now = clock, sleep, now
+        self.rng = rng or random.Random()
+        table = events._table
+        n = table.n_orders
+        self.table = table
+        self.status = np.where(
+            table.status == "ok",
+            "pending",
+            np.where(table.status == "excluded", "excluded", "invalid"),
+        ).astype(object)
+        self.http = np.full(n, -1, dtype=np.int64)
+        self.attempts = np.zeros(n, dtype=np.int64)
+        self.batch = np.full(n, -1, dtype=np.int64)
+        self.error = np.full(n, None, dtype=object)
+        self.sent_at = np.full(n, np.nan)
+        self.universe = (
+            np.ones(n, dtype=bool)
+            if only is None
+            else np.isin(table.activity_id, np.array(sorted(only), dtype=object))
+        )
+        self.scope = Scope(creds.endpoint, creds.org_id, creds.key_fingerprint)
+        self.package_version = package_version
+        self.run_id: str | None = None
+        self.requests = 0
+        self.stop_reason: str | None = None
+        self.stop_event: asyncio.Event | None = None
+        self.bodies: list[dict[str, Any]] = []
+        self.limiter = RateLimiter(
+            None if options.dry_run else options.rate, clock=clock, sleep=sleep
+        )
+        self.latency = 0.2  # seconds, an EWMA of observed request latency
+        self.in_flight = 0
+        self._slots: asyncio.Condition | None = None
+        self._next_batch = 0
+        self._wakers: set[asyncio.Future[None]] = set()
+        self.progress: Progress | None = None
+        self._t0 = clock()
+
+    # --- the run ------------------------------------------------------------------------
+    async def run(self, progress: Progress) -> None:
+        """Send everything; statuses end in the arrays above."""
+        self.stop_event = asyncio.Event()
+        self._slots = asyncio.Condition()
+        self.progress = progress
+        todo = [i for i in np.flatnonzero((self.table.status == "ok") & self.universe)]
+        acked = {}
+        if self.ledger is not None:
+            ids = self.table.activity_id[todo].tolist()
+            acked = self.ledger.acknowledged(self.scope, ids)
+            if not self.opt.dry_run:
+                self.run_id = self.ledger.start_run(
+                    self.scope, package_version=self.package_version, n_orders=len(ids)
+                )
+        batches = self._batches(todo, acked)
+        if self.opt.dry_run:
+            for items in batches:
+                self.bodies.append({"data": [it.event for it in items]})
+                for it in items:
+                    self.status[it.order] = "dry_run"
+            return
+        workers = self.opt.concurrency or MAX_CONCURRENCY
+        await asyncio.gather(*(self._worker(batches) for _ in range(workers)))
+
+    def request_stop(self, reason: str) -> None:
+        """Stop taking new batches (called in the loop's thread)."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        if self.stop_event is not None:
+            self.stop_event.set()
+        if self._slots is not None:
+            task = asyncio.ensure_future(self._wake())
+            self._wakers.add(task)
+            task.add_done_callback(self._wakers.discard)
+
+    async def _wake(self) -> None:
+        assert self._slots is not None
+        async with self._slots:
+            self._slots.notify_all()
+
+    def _batches(self, todo: list[int], acked: dict[str, str]) -> Iterator[list[Item]]:
+        builder = self.events._builder
+        resend = self.opt.resend
+        items: list[Item] = []
+        for i in todo:
+            event = builder.event(int(i))
+            digest = payload_hash(event)
+            previous = acked.get(self.table.activity_id[i])
+            if previous is not None and resend != "all":
+                if previous == digest:
+                    self.status[i] = "already_sent"
+                    self._advance(1)
+                    continue
+                if resend == "none":
+                    self.status[i] = "changed"
+                    self.error[i] = (
+                        "changed since it was sent; pass resend='changed' to send the new version"
+                    )
+                    self._advance(1)
+                    continue
+            items.append(Item(int(i), event, digest))
+            if len(items) == MAX_EVENTS_PER_REQUEST:
+                yield items
+                items = []
+        if items:
+            yield items
+
+    def _advance(self, n: int) -> None:
+        if self.progress is not None:
+            self.progress.update(n)
+
+    def _limit(self) -> int:
+        if self.opt.concurrency:
+            return self.opt.concurrency
+        rate = self.limiter.rate
+        if not rate:
+            return 8
+        return max(2, min(MAX_CONCURRENCY, math.ceil(rate * self.latency * 1.25) + 1))
+
+    async def _worker(self, batches: Iterator[list[Item]]) -> None:
+        assert self._slots is not None
+        while True:
+            async with self._slots:
+                await self._slots.wait_for(
+                    lambda: self.in_flight < self._limit() or self.stop_reason is not None
+                )
+                if self._stopped():
+                    self._slots.notify_all()
+                    return
+                items = next(batches, None)
+                if items is None:
+                    self._slots.notify_all()
+                    return
+                self.in_flight += 1
+            number, self._next_batch = self._next_batch, self._next_batch + 1
+            for it in items:
+                self.batch[it.order] = number
+            try:
+                await self._claim_and_post(items)
+            finally:
+                async with self._slots:
+                    self.in_flight -= 1
+                    self._slots.notify_all()
+
+    def _stopped(self) -> bool:
+        if self.stop_reason is not None:
+            return True
+        deadline = self.opt.deadline
+        if deadline is not None and self.clock() - self._t0 >= deadline:
+            self.request_stop(f"deadline of {deadline:g}s reached")
+            return True
+        return False
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep, unless a stop comes first; True when stopped.  Long waits are cut into
+        pieces with a ledger heartbeat between them, so no other run takes our claims."""
+        assert self.stop_event is not None
+        while True:
+            if self.stop_event.is_set():
+                return True
+            piece = min(seconds, HEARTBEAT_SECONDS)
+            sleeper = asyncio.ensure_future(self.sleep(piece))
+            stopper = asyncio.ensure_future(self.stop_event.wait())
+            done, pending = await asyncio.wait(
+                {sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+            if stopper in done:
+                return True
+            seconds -= piece
+            if seconds <= 0:
+                return False
+            if self.ledger is not None and self.run_id is not None:
+                self.ledger.heartbeat(self.run_id)
+
+    # --- one batch ----------------------------------------------------------------------
+    async def _claim_and_post(self, items: list[Item]) -> None:
+        if self.ledger is not None and self.run_id is not None:
+            ids = [self.table.activity_id[it.order] for it in items]
+            claimed = set(
+                self.ledger.claim(
+                    self.scope,
+                    self.run_id,
+                    ids,
+                    resend=self.opt.resend,
+                    payload_hashes={self.table.activity_id[it.order]: it.digest for it in items},
+                )
+            )
+            lost = [it for it in items if self.table.activity_id[it.order] not in claimed]
+            if lost:
+                acked = self.ledger.acknowledged(
+                    self.scope, [self.table.activity_id[it.order] for it in lost]
+                )
+                for it in lost:
+                    aid = self.table.activity_id[it.order]
+                    self.status[it.order] = "already_sent" if acked.get(aid) else "duplicate"
+                    if not acked.get(aid):
+                        self.error[it.order] = "another run is sending this order right now"
+                self._advance(len(lost))
+                items = [it for it in items if self.table.activity_id[it.order] in claimed]
+        if items:
+            await self._post(items)
+
+    async def _post(self, items: list[Item]) -> None:
+        content = encode({"data": [it.event for it in items]})
+        headers = self.creds.headers()
+        attempt = 0
+        while True:
+            if self._stopped():
+                return self._finish(items, "pending", None, self.stop_reason)
+            await self.limiter.acquire()
+            if self._stopped():
+                return self._finish(items, "pending", None, self.stop_reason)
+            attempt += 1
+            for it in items:
+                self.attempts[it.order] += 1
+            self.requests += 1
+            started = self.clock()
+            hint = None
+            try:
+                response = await self.transport.post(self.creds.endpoint, content, headers)
+            except TransportFailure as failure:
+                error, status = f"{failure.kind}: {failure}", None
+            else:
+                self.latency = 0.8 * self.latency + 0.2 * max(0.0, self.clock() - started)
+                status = response.status
+                if status == ACCEPTED_STATUS:
+                    return self._finish(items, "sent", status, None)
+                error = describe(response)
+                if status in AUTH_STATUSES:
+                    self.request_stop(
+                        f"Seeka rejected the credentials (HTTP {status}): check the org ID "
+                        f"and public key ({self.creds.masked_key}) for {self.creds.endpoint}"
+                    )
+                    return self._finish(items, "pending", status, self.stop_reason)
+                if status in REJECTED_STATUSES:
+                    if len(items) == 1:
+                        return self._finish(items, "rejected", status, error)
+                    half = len(items) // 2
+                    await self._post(items[:half])
+                    await self._post(items[half:])
+                    return None
+                if status == 429:
+                    hint = retry_after_seconds(response.headers, now=self.now())
+                    self.limiter.throttled(hint)
+                elif status not in TRANSIENT_STATUSES and status < 500:
+                    return self._finish(items, "failed", status, error)
+            if attempt > self.opt.max_retries:
+                return self._finish(items, "failed", status, f"{error} (after {attempt} attempts)")
+            delay = max(backoff(attempt, self.rng), hint or 0.0)
+            deadline = self.opt.deadline
+            if deadline is not None and self.clock() + delay - self._t0 > deadline:
+                self.request_stop(f"deadline of {deadline:g}s reached")
+                return self._finish(
+                    items, "pending", status, f"deadline reached; last error: {error}"
+                )
+            if await self._pause(delay):
+                return self._finish(items, "pending", status, self.stop_reason)
+
+    def _finish(self, items: list[Item], status: str, http: int | None, error: str | None) -> None:
+        when = self.now()
+        for it in items:
+            self.status[it.order] = status
+            self.http[it.order] = -1 if http is None else http
+            self.error[it.order] = error
+            if status == "sent":
+                self.sent_at[it.order] = when
+        if self.ledger is not None and self.run_id is not None:
+            if status == "pending":
+                self.ledger.release(self.run_id, [self.table.activity_id[it.order] for it in items])
+            else:
+                self.ledger.record(
+                    self.scope,
+                    self.run_id,
+                    [
+                        Outcome(
+                            self.table.activity_id[it.order],
+                            it.digest,
+                            status,
+                            http,
+                            int(self.attempts[it.order]),
+                            error,
+                        )
+                        for it in items
+                    ],
+                )
+        self._advance(len(items))
+
+    def counts(self) -> dict[str, int]:
+        """Orders per status within this run's universe."""
+        values, counts = np.unique(self.status[self.universe].astype(str), return_counts=True)
+        return {str(v): int(c) for v, c in zip(values, counts, strict=True)}

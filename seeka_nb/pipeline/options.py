@@ -1,0 +1,75 @@
+"""Options of a send, checked once before anything is sent (layer 4)."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+from ..adapters.ledger import Ledger
+from ..errors import ConfigurationError
+from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+
+Resend = Literal["none", "changed", "all"]
+DEFAULT_LEDGER_PATH = os.path.join(".seeka", "ledger.sqlite")
+MAX_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How to send (see ``Events.send``).
+
+    ``rate``: requests per second for the whole run (``None``: unpaced, for the local
+    sandbox); ``concurrency``: requests in flight (``None``: automatic, enough to keep
+    ``rate`` with the observed latency, 2 to 16); ``timeout``: seconds per request;
+    ``max_retries``: retries of one request after transient failures; ``deadline``: total
+    seconds for the send (what is not sent by then ends ``pending``).
+    """
+
+    dry_run: bool = False
+    ledger: str | os.PathLike[str] | Ledger | bool | None = None
+    resend: Resend = "none"
+    rate: float | None = DEFAULT_RATE_PER_SECOND
+    concurrency: int | None = None
+    timeout: float = 30.0
+    max_retries: int = 8
+    deadline: float | None = None
+    progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.resend not in ("none", "changed", "all"):
+            raise ConfigurationError(
+                f"resend={self.resend!r}: use 'none' (default), 'changed' (send orders whose "
+                "payload changed since they were sent) or 'all'."
+            )
+        if self.rate is not None and not (math.isfinite(self.rate) and self.rate > 0):
+            raise ConfigurationError(f"rate={self.rate!r}: a positive number of requests/s.")
+        if self.rate is not None and self.rate > SEEKA_RATE_LIMIT_PER_SECOND:
+            raise ConfigurationError(
+                f"rate={self.rate!r} is above Seeka's limit of {SEEKA_RATE_LIMIT_PER_SECOND} "
+                "requests/s per client; it would only earn 429s. Use at most that (or "
+                "rate=None for the local sandbox)."
+            )
+        if self.concurrency is not None and not 1 <= int(self.concurrency) <= MAX_CONCURRENCY:
+            raise ConfigurationError(
+                f"concurrency={self.concurrency!r}: between 1 and {MAX_CONCURRENCY}."
+            )
+        if not (math.isfinite(self.timeout) and self.timeout > 0):
+            raise ConfigurationError(f"timeout={self.timeout!r}: positive seconds.")
+        if int(self.max_retries) < 0:
+            raise ConfigurationError(f"max_retries={self.max_retries!r}: 0 or more.")
+        if self.deadline is not None and not self.deadline > 0:
+            raise ConfigurationError(f"deadline={self.deadline!r}: positive seconds or None.")
+
+
+def open_ledger(
+    option: str | os.PathLike[str] | Ledger | bool | None,
+) -> tuple[Ledger | None, bool]:
+    """The ledger a send uses, and whether the send opened it (and must close it)."""
+    if option is False:
+        return None, False
+    if isinstance(option, Ledger):
+        return option, False
+    path = DEFAULT_LEDGER_PATH if option in (None, True) else option
+    return Ledger(path), True  # type: ignore[arg-type]

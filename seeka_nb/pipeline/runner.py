@@ -1,0 +1,257 @@
+"""``send`` and ``asend``: run the engine, then build the :class:`SendReport` (layer 4).
+
+The synchronous ``send`` runs its own event loop in a worker thread that it joins before
+returning, so it works the same in a script and inside a running Jupyter kernel (no
+``asyncio.run`` in the kernel's loop, no ``nest_asyncio``) and no thread outlives the call.
+Ctrl-C in the calling thread asks the engine to stop taking new batches, lets in-flight
+requests finish for a bounded time (then abandons them), records everything acknowledged
+and raises :class:`~seeka_nb.errors.SendInterrupted` carrying the report; the rest is
+``pending`` and re-running the same send sends only that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..adapters.pacing import Clock, Sleep
+from ..adapters.transport import HttpxTransport, Transport
+from ..core.events import Events
+from ..credentials import PACKAGE_VERSION, Credentials
+from ..errors import SendInterrupted
+from .engine import Engine
+from .options import DEFAULT_LEDGER_PATH, MAX_CONCURRENCY, SendOptions, open_ledger
+from .progress import Progress
+from .report import SendReport
+
+#: Seconds an interrupted send waits for in-flight requests before abandoning them.
+INTERRUPT_GRACE = 5.0
+
+
+@dataclass
+class Seams:
+    """Injectable time, randomness and transport (tests; defaults are the real ones)."""
+
+    transport: Callable[[SendOptions], Transport] | None = None
+    clock: Clock = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    now: Callable[[], float] = time.time
+    rng: random.Random | None = None
+    on_engine: Callable[[Engine], None] | None = field(default=None)
+
+
+async def asend(
+    events: Events,
+    credentials: Credentials,
+    options: SendOptions,
+    *,
+    seams: Seams | None = None,
+    only: set[str] | None = None,
+) -> SendReport:
+    """Send in the running event loop and return the report."""
+    seams = seams or Seams()
+    choice = options.ledger
+    if options.dry_run and choice is None:  # a dry run reads an existing ledger, never makes one
+        choice = DEFAULT_LEDGER_PATH if os.path.exists(DEFAULT_LEDGER_PATH) else False
+    ledger, owned = open_ledger(choice)
+    transport = (
+        seams.transport(options)
+        if seams.transport is not None
+        else HttpxTransport(timeout=options.timeout, max_connections=MAX_CONCURRENCY)
+    )
+    engine = Engine(
+        events,
+        credentials,
+        options,
+        transport=transport,
+        ledger=ledger,
+        clock=seams.clock,
+        sleep=seams.sleep,
+        now=seams.now,
+        rng=seams.rng,
+        only=only,
+        package_version=PACKAGE_VERSION,
+    )
+    if seams.on_engine is not None:
+        seams.on_engine(engine)
+    started = seams.clock()
+    total = int(((events._table.status == "ok") & engine.universe).sum())
+    progress = Progress(
+        total,
+        enabled=options.progress and not options.dry_run,
+        description="Seeka" if not options.dry_run else "dry run",
+    )
+    interrupted = False
+    try:
+        await engine.run(progress)
+    except asyncio.CancelledError:
+        interrupted = True
+        engine.request_stop("interrupted (Ctrl-C)")
+    finally:
+        progress.close()
+        try:
+            if ledger is not None and engine.run_id is not None:
+                ledger.finish_run(engine.run_id, engine.counts())
+        finally:
+            await transport.aclose()
+            if owned and ledger is not None:
+                ledger.close()
+    return build_report(events, engine, elapsed=seams.clock() - started, interrupted=interrupted)
+
+
+def send(
+    events: Events,
+    credentials: Credentials,
+    options: SendOptions,
+    *,
+    seams: Seams | None = None,
+    only: set[str] | None = None,
+    wait: Callable[[threading.Thread], None] | None = None,
+) -> SendReport:
+    """Send from synchronous code (see the module docstring).  ``wait`` is a test seam:
+    how the caller waits for the worker thread (it may raise KeyboardInterrupt)."""
+    seams = seams or Seams()
+    box: dict[str, Any] = {}
+    ready = threading.Event()
+    user_hook = seams.on_engine
+
+    def remember(engine: Engine) -> None:
+        box["engine"] = engine
+        box["loop"] = asyncio.get_running_loop()
+        ready.set()
+        if user_hook is not None:
+            user_hook(engine)
+
+    seams = Seams(seams.transport, seams.clock, seams.sleep, seams.now, seams.rng, remember)
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            box["task"] = loop.create_task(
+                asend(events, credentials, options, seams=seams, only=only)
+            )
+            box["report"] = loop.run_until_complete(box["task"])
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+        finally:
+            loop.close()
+            ready.set()
+
+    worker = threading.Thread(target=target, name="seeka-nb-send", daemon=True)
+    worker.start()
+    try:
+        (wait or _join)(worker)
+    except KeyboardInterrupt:
+        _interrupt(worker, box, ready)
+        report = box.get("report")
+        raise SendInterrupted(
+            "Send interrupted: what Seeka acknowledged is recorded; "
+            f"{report.counts['pending'] if report else 'the remaining'} orders are pending. "
+            "Run the same send again to send only those.",
+            report=report,
+        ) from None
+    if "error" in box:
+        raise box["error"]
+    return box["report"]
+
+
+def _join(worker: threading.Thread) -> None:
+    while worker.is_alive():
+        worker.join(0.25)
+
+
+def _interrupt(worker: threading.Thread, box: dict[str, Any], ready: threading.Event) -> None:
+    """Stop taking batches, give in-flight requests a bounded time, then abandon them."""
+    ready.wait(INTERRUPT_GRACE)
+    loop, engine = box.get("loop"), box.get("engine")
+    if loop is not None and engine is not None and not loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop may have just finished
+            loop.call_soon_threadsafe(engine.request_stop, "interrupted (Ctrl-C)")
+    worker.join(INTERRUPT_GRACE)
+    if worker.is_alive() and loop is not None and "task" in box:
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(box["task"].cancel)
+        worker.join(INTERRUPT_GRACE)
+
+
+def build_report(
+    events: Events, engine: Engine, *, elapsed: float, interrupted: bool
+) -> SendReport:
+    """The report of a finished (or stopped) run."""
+    table = events._table
+    sel = np.flatnonzero(engine.universe)
+    labels = np.asarray(table.labels, dtype=object)
+    sent_at = pd.to_datetime(engine.sent_at[sel], unit="s", utc=True)
+    frame = pd.DataFrame(
+        {
+            "activity_id": pd.array(table.activity_id[sel], dtype="str"),
+            "row": labels[table.first_row[sel]],
+            "status": pd.array(engine.status[sel], dtype="str"),
+            "http_status": pd.array(
+                np.where(engine.http[sel] >= 0, engine.http[sel], None), dtype="Int64"
+            ),
+            "attempts": engine.attempts[sel],
+            "batch": pd.array(
+                np.where(engine.batch[sel] >= 0, engine.batch[sel], None), dtype="Int64"
+            ),
+            "error": pd.array(engine.error[sel], dtype="str"),
+            "sent_at": sent_at,
+        }
+    )
+    whole = bool(engine.universe.all())
+    if whole and (table.row_order < 0).any():
+        no_id = np.flatnonzero(table.row_order < 0)
+        frame = pd.concat(
+            [
+                frame,
+                pd.DataFrame(
+                    {
+                        "activity_id": pd.array([None] * no_id.size, dtype="str"),
+                        "row": labels[no_id],
+                        "status": pd.array(["invalid"] * no_id.size, dtype="str"),
+                        "http_status": pd.array([None] * no_id.size, dtype="Int64"),
+                        "attempts": np.zeros(no_id.size, dtype=np.int64),
+                        "batch": pd.array([None] * no_id.size, dtype="Int64"),
+                        "error": pd.array(["row has no activity ID"] * no_id.size, dtype="str"),
+                        "sent_at": pd.to_datetime([None] * no_id.size, utc=True),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    codes = table.row_order
+    in_universe = codes >= 0
+    in_universe[in_universe] = engine.universe[codes[in_universe]]
+    row_status = np.where(codes >= 0, engine.status[np.maximum(codes, 0)], "invalid")
+    row_frame = pd.DataFrame(
+        {
+            "activity_id": pd.array(table.row_ids, dtype="str"),
+            "status": pd.array(row_status, dtype="str"),
+        },
+        index=table.labels,
+    )
+    if not whole:
+        row_frame = row_frame[in_universe]
+    return SendReport(
+        frame=frame,
+        row_frame=row_frame,
+        endpoint=engine.creds.endpoint,
+        dry_run=engine.opt.dry_run,
+        elapsed=elapsed,
+        requests=engine.requests,
+        throttles=engine.limiter.throttles,
+        run_id=engine.run_id,
+        interrupted=interrupted,
+        stopped_reason=engine.stop_reason,
+        bodies=engine.bodies,
+    )
