@@ -1,6 +1,7 @@
 """The ``seeka-nb`` command line (layer 5, surface).
 
-Subcommands: ``demo`` (convert the bundled sample and show what would be sent),
+Subcommands: ``demo`` (convert the bundled sample, send it to an embedded sandbox, show
+the report), ``send FILE`` (read an export and send it; exit 1 when anything is not sent),
 ``validate FILE`` (read an export, show the mapping, summary and issues; exit 1 when an
 order is held back by an error) and ``sandbox`` (run the local Seeka-compatible server in
 the foreground).  Exit code 2: the input could not be converted at all (a SeekaError).
@@ -10,13 +11,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from . import __version__
 from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
+from .adapters.sandbox import Sandbox
+from .credentials import Credentials
 from .errors import ConfigurationError, SeekaError
 
 
@@ -33,7 +39,8 @@ def _print_frame(frame: pd.DataFrame, limit: int = 20) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Convert the bundled sample orders and print the summary and first request body."""
+    """The main job on the embedded default: convert the bundled sample, check it, send it
+    to a local sandbox, show the report and the sandbox's view, send again (nothing goes)."""
     df = sample_orders()
     events = df.seeka.to_events()
     print(f"seeka_nb {__version__} demo: {len(df)} sample rows (synthetic)\n")
@@ -42,9 +49,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_frame(events.issues[["row", "activity_id", "field", "severity", "code", "message"]])
     print("\nDuplicates:")
     _print_frame(events.duplicates()[["activity_id", "kind", "rows", "detail"]])
-    print(f"\nFirst request body ({min(len(events), 20)} of {len(events)} events):")
-    print(events.preview(1))
-    return 0
+    if args.show_body:
+        print(f"\nFirst request body ({min(len(events), 20)} of {len(events)} events):")
+        print(events.preview(1))
+    with (
+        tempfile.TemporaryDirectory(prefix="seeka-demo-") as tmp,
+        Sandbox(rate_limit=None) as sandbox,
+    ):
+        creds = Credentials("demo-org", "demo-public-key-0000", endpoint=sandbox.ingest_url)
+        ledger = Path(tmp) / "ledger.sqlite"
+        print(f"\nSending to a local sandbox at {sandbox.ingest_url} ...")
+        report = events.send(creds, ledger=ledger, rate=None, progress=False)
+        print(report)
+        _print_frame(
+            report.to_frame()[["activity_id", "status", "http_status", "attempts", "error"]]
+        )
+        stats = sandbox.stats()
+        print(
+            f"\nThe sandbox received {stats['requests']} request(s), accepted "
+            f"{stats['events_accepted']} unique event(s), saw {stats['duplicates']} "
+            "duplicate(s)."
+        )
+        again = events.send(creds, ledger=ledger, rate=None, progress=False)
+        print(
+            f"\nRe-running the same send: {again.counts['already_sent']} already sent, "
+            f"{again.counts['sent']} sent; the sandbox now has "
+            f"{sandbox.stats()['requests']} request(s)."
+        )
+    return 0 if report.ok else 1
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Read an export and send it (credentials from SEEKA_* variables or a .env file)."""
+    df = read_orders(args.file)
+    creds = Credentials.from_env()
+    if args.endpoint:
+        creds = creds.with_endpoint(args.endpoint)
+    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
+    if args.dayfirst is not None:
+        options["dayfirst"] = args.dayfirst
+    events = df.seeka.to_events(**options)
+    print(events)
+    report = events.send(
+        creds,
+        dry_run=args.dry_run,
+        ledger=args.ledger or None,
+        resend=args.resend,
+        rate=args.rate,
+        deadline=args.deadline,
+        progress=None if not args.quiet else False,
+    )
+    print(report)
+    if args.dry_run and args.bodies:
+        paths = report.save_bodies(args.bodies)
+        print(f"{len(paths)} request bodies written to {args.bodies}")
+    not_done = report.frame[report.frame["status"].isin(["rejected", "failed", "pending"])]
+    if len(not_done):
+        print("\nNot sent:")
+        _print_frame(not_done[["activity_id", "status", "http_status", "error"]])
+    return 0 if report.ok else 1
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -93,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"seeka-nb {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="convert the bundled sample orders and show the result")
+    demo = sub.add_parser("demo", help="convert the bundled sample and send it to a local sandbox")
+    demo.add_argument("--show-body", action="store_true", help="print the first request body")
     demo.set_defaults(handler=cmd_demo)
     val = sub.add_parser("validate", help="check an order export before sending it")
     val.add_argument("file", help="the CSV export (Shopify, WooCommerce, Tiendanube...)")
@@ -113,6 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     val.add_argument("--examples", type=int, default=5, help="example rows shown per code")
     val.set_defaults(handler=cmd_validate)
+    snd = sub.add_parser("send", help="send an order export to Seeka (SEEKA_* credentials)")
+    snd.add_argument("file", help="the CSV export")
+    snd.add_argument("--preset", help="layout preset (default: detected from the header)")
+    snd.add_argument("--tz", help="time zone of times written without one")
+    snd.add_argument("--currency", help="ISO 4217 currency for orders without one")
+    sday = snd.add_mutually_exclusive_group()
+    sday.add_argument("--dayfirst", dest="dayfirst", action="store_true", default=None)
+    sday.add_argument("--monthfirst", dest="dayfirst", action="store_false")
+    snd.add_argument("--dry-run", action="store_true", help="build the bodies, send nothing")
+    snd.add_argument("--bodies", help="with --dry-run: folder to write the request bodies to")
+    snd.add_argument("--ledger", help="ledger file (default .seeka/ledger.sqlite)")
+    snd.add_argument("--resend", choices=["none", "changed", "all"], default="none")
+    snd.add_argument("--rate", type=float, default=20.0, help="requests/s (max 30)")
+    snd.add_argument("--deadline", type=float, help="seconds; what is left ends pending")
+    snd.add_argument("--endpoint", help="ingest URL (default: SEEKA_ENDPOINT or Seeka's)")
+    snd.add_argument("--quiet", action="store_true", help="no progress bar")
+    snd.set_defaults(handler=cmd_send)
     try:
         from .adapters.sandbox.cli import register as register_sandbox
     except ImportError:  # pragma: no cover - the sandbox ships with the package

@@ -11,16 +11,18 @@ import pytest
 from seeka_nb.cli import build_parser, main
 
 
-def test_demo_prints_summary_issues_duplicates_and_a_valid_body(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["demo"]) == 0
+def test_demo_converts_sends_to_a_sandbox_and_reruns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--show-body"]) == 0
     out = capsys.readouterr().out
     assert "12 orders to send" in out
     assert "missing_time" in out and "id_hazard" in out
-    body = json.loads(out[out.index('{\n  "data"') :])
+    body = json.loads(out[out.index('{\n  "data"') : out.index("\nSending to a local sandbox")])
     assert len(body["data"]) == 12
     assert body["data"][0]["ev"]["payload"]["activityId"] == "1001"
+    assert "sent 12, invalid 2" in out
+    assert "accepted 12 unique event(s)" in out
+    assert "12 already sent, 0 sent" in out
+    assert "demo-public-key-0000" not in out
 
 
 def test_parser_lists_subcommands() -> None:
@@ -71,3 +73,59 @@ def test_validate_exit_codes(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["validate", str(naive)]) == 2
     assert "--tz ZONE" in capsys.readouterr().err
     assert main(["validate", str(naive), "--tz", "UTC"]) == 0
+
+
+def _orders_csv(tmp_path) -> str:
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_id,created_at,email,sku,price,qty,currency\n"
+        "1,2025-01-01T10:00:00Z,a@example.com,A,10,1,USD\n"
+        "2,2025-01-01T11:00:00Z,b@example.com,B,5,2,USD\n",
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def test_send_command(tmp_path, monkeypatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from seeka_nb import Sandbox
+
+    with Sandbox(rate_limit=None) as sb:
+        monkeypatch.setenv("SEEKA_ORG_ID", "org-cli")
+        monkeypatch.setenv("SEEKA_PUBLIC_KEY", "cli-key-1234567890")
+        monkeypatch.setenv("SEEKA_ENDPOINT", sb.ingest_url)
+        ledger = str(tmp_path / "ledger.sqlite")
+        args = ["send", _orders_csv(tmp_path), "--ledger", ledger, "--quiet"]
+        assert main(args) == 0
+        assert len(sb.events) == 2
+        assert main([*args, "--dry-run", "--bodies", str(tmp_path / "bodies")]) == 0
+        out = capsys.readouterr().out
+        assert "sent 2" in out and "1 request bodies written" not in out
+        assert "cli-key-1234567890" not in out
+    with Sandbox(rate_limit=None, accepted_credentials=[("org-cli", "another-key-000000")]) as sb:
+        monkeypatch.setenv("SEEKA_ENDPOINT", sb.ingest_url)
+        assert main(["send", _orders_csv(tmp_path), "--ledger", ledger + "2", "--quiet"]) == 1
+        assert "rejected the credentials" in capsys.readouterr().out
+
+
+def test_send_dry_run_writes_bodies(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("SEEKA_ORG_ID", "org-cli")
+    monkeypatch.setenv("SEEKA_PUBLIC_KEY", "cli-key-1234567890")
+    folder = tmp_path / "bodies"
+    code = main(
+        [
+            "send",
+            _orders_csv(tmp_path),
+            "--dry-run",
+            "--bodies",
+            str(folder),
+            "--ledger",
+            str(tmp_path / "l.sqlite"),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert [
+        json.loads(p.read_text())["data"][0]["ev"]["payload"]["activityId"]
+        for p in sorted(folder.glob("*.json"))
+    ] == ["1"]
+    assert "dry run" in capsys.readouterr().out

@@ -184,6 +184,19 @@ def _interrupt(worker: threading.Thread, box: dict[str, Any], ready: threading.E
         worker.join(INTERRUPT_GRACE)
 
 
+def _explain_held_back(table: Any, engine: Engine) -> None:
+    """Give invalid and excluded orders the first reason from the issues report."""
+    issues = table.issues
+    why = issues[issues["severity"].isin(["error", "excluded"])].dropna(subset=["activity_id"])
+    if why.empty:
+        return
+    first = why.drop_duplicates("activity_id").set_index("activity_id")
+    text = (first["code"] + ": " + first["message"]).to_dict()
+    held = np.flatnonzero(np.isin(engine.status, ["invalid", "excluded"]) & (engine.error == None))  # noqa: E711
+    for i in held:
+        engine.error[i] = text.get(table.activity_id[i])
+
+
 def build_report(
     events: Events, engine: Engine, *, elapsed: float, interrupted: bool
 ) -> SendReport:
@@ -191,6 +204,7 @@ def build_report(
     table = events._table
     sel = np.flatnonzero(engine.universe)
     labels = np.asarray(table.labels, dtype=object)
+    _explain_held_back(table, engine)
     sent_at = pd.to_datetime(engine.sent_at[sel], unit="s", utc=True)
     frame = pd.DataFrame(
         {
