@@ -14,6 +14,7 @@ injected, so tests run against the sandbox without sleeping.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import random
 import re
@@ -43,7 +44,8 @@ from .progress import Progress
 _EMAIL = re.compile(r"[^\s\"'<>@]+@[^\s\"'<>@]+")
 _DIGITS = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 MAX_ERROR_CHARS = 300
-HEARTBEAT_SECONDS = 20.0  # well inside the ledger's lease, so our claims stay ours
+HEARTBEAT_SECONDS = 20.0
+CLAIM_AHEAD = 25  # batches claimed per ledger transaction
 
 
 def clean_message(text: str) -> str:
@@ -123,6 +125,9 @@ class Engine:
         self._slots: asyncio.Condition | None = None
         self._next_batch = 0
         self._wakers: set[asyncio.Future[None]] = set()
+        self._group_outcomes: list[Outcome] = []
+        self._group_released: list[str] = []
+        self._group_done: asyncio.Future[None] | None = None
         self.progress: Progress | None = None
         self._t0 = clock()
 
@@ -149,7 +154,8 @@ class Engine:
                     self.status[it.order] = "dry_run"
             return
         workers = self.opt.concurrency or MAX_CONCURRENCY
-        await asyncio.gather(*(self._worker(batches) for _ in range(workers)))
+        claimed = self._claimed(batches)
+        await asyncio.gather(*(self._worker(claimed) for _ in range(workers)))
 
     def request_stop(self, reason: str) -> None:
         """Stop taking new batches (called in the loop's thread)."""
@@ -203,7 +209,7 @@ class Engine:
             return self.opt.concurrency
         rate = self.limiter.rate
         if not rate:
-            return 8
+            return 4
         return max(2, min(MAX_CONCURRENCY, math.ceil(rate * self.latency * 1.25) + 1))
 
     async def _worker(self, batches: Iterator[list[Item]]) -> None:
@@ -225,7 +231,7 @@ class Engine:
             for it in items:
                 self.batch[it.order] = number
             try:
-                await self._claim_and_post(items)
+                await self._post(items)
             finally:
                 async with self._slots:
                     self.in_flight -= 1
@@ -264,32 +270,41 @@ class Engine:
                 self.ledger.heartbeat(self.run_id)
 
     # --- one batch ----------------------------------------------------------------------
-    async def _claim_and_post(self, items: list[Item]) -> None:
-        if self.ledger is not None and self.run_id is not None:
-            ids = [self.table.activity_id[it.order] for it in items]
+    def _claimed(self, batches: Iterator[list[Item]]) -> Iterator[list[Item]]:
+        """Claim the orders of the next few batches in one ledger transaction; orders that
+        another run holds (or that are acknowledged meanwhile) leave their batch."""
+        while True:
+            group = [b for b in itertools.islice(batches, CLAIM_AHEAD)]
+            if not group:
+                return
+            if self.ledger is None or self.run_id is None:
+                yield from group
+                continue
+            items = [it for batch in group for it in batch]
+            aid = self.table.activity_id
             claimed = set(
                 self.ledger.claim(
                     self.scope,
                     self.run_id,
-                    ids,
+                    [aid[it.order] for it in items],
                     resend=self.opt.resend,
-                    payload_hashes={self.table.activity_id[it.order]: it.digest for it in items},
+                    payload_hashes={aid[it.order]: it.digest for it in items},
                 )
             )
-            lost = [it for it in items if self.table.activity_id[it.order] not in claimed]
+            lost = [it for it in items if aid[it.order] not in claimed]
             if lost:
-                acked = self.ledger.acknowledged(
-                    self.scope, [self.table.activity_id[it.order] for it in lost]
-                )
+                acked = self.ledger.acknowledged(self.scope, [aid[it.order] for it in lost])
                 for it in lost:
-                    aid = self.table.activity_id[it.order]
-                    self.status[it.order] = "already_sent" if acked.get(aid) else "duplicate"
-                    if not acked.get(aid):
+                    if acked.get(aid[it.order]):
+                        self.status[it.order] = "already_sent"
+                    else:
+                        self.status[it.order] = "duplicate"
                         self.error[it.order] = "another run is sending this order right now"
                 self._advance(len(lost))
-                items = [it for it in items if self.table.activity_id[it.order] in claimed]
-        if items:
-            await self._post(items)
+            for batch in group:
+                kept = [it for it in batch if aid[it.order] in claimed]
+                if kept:
+                    yield kept
 
     async def _post(self, items: list[Item]) -> None:
         content = encode({"data": [it.event for it in items]})
@@ -297,10 +312,10 @@ class Engine:
         attempt = 0
         while True:
             if self._stopped():
-                return self._finish(items, "pending", None, self.stop_reason)
+                return await self._finish(items, "pending", None, self.stop_reason)
             await self.limiter.acquire()
             if self._stopped():
-                return self._finish(items, "pending", None, self.stop_reason)
+                return await self._finish(items, "pending", None, self.stop_reason)
             attempt += 1
             for it in items:
                 self.attempts[it.order] += 1
@@ -315,17 +330,17 @@ class Engine:
                 self.latency = 0.8 * self.latency + 0.2 * max(0.0, self.clock() - started)
                 status = response.status
                 if status == ACCEPTED_STATUS:
-                    return self._finish(items, "sent", status, None)
+                    return await self._finish(items, "sent", status, None)
                 error = describe(response)
                 if status in AUTH_STATUSES:
                     self.request_stop(
                         f"Seeka rejected the credentials (HTTP {status}): check the org ID "
                         f"and public key ({self.creds.masked_key}) for {self.creds.endpoint}"
                     )
-                    return self._finish(items, "pending", status, self.stop_reason)
+                    return await self._finish(items, "pending", status, self.stop_reason)
                 if status in REJECTED_STATUSES:
                     if len(items) == 1:
-                        return self._finish(items, "rejected", status, error)
+                        return await self._finish(items, "rejected", status, error)
                     half = len(items) // 2
                     await self._post(items[:half])
                     await self._post(items[half:])
@@ -334,20 +349,24 @@ class Engine:
                     hint = retry_after_seconds(response.headers, now=self.now())
                     self.limiter.throttled(hint)
                 elif status not in TRANSIENT_STATUSES and status < 500:
-                    return self._finish(items, "failed", status, error)
+                    return await self._finish(items, "failed", status, error)
             if attempt > self.opt.max_retries:
-                return self._finish(items, "failed", status, f"{error} (after {attempt} attempts)")
+                return await self._finish(
+                    items, "failed", status, f"{error} (after {attempt} attempts)"
+                )
             delay = max(backoff(attempt, self.rng), hint or 0.0)
             deadline = self.opt.deadline
             if deadline is not None and self.clock() + delay - self._t0 > deadline:
                 self.request_stop(f"deadline of {deadline:g}s reached")
-                return self._finish(
+                return await self._finish(
                     items, "pending", status, f"deadline reached; last error: {error}"
                 )
             if await self._pause(delay):
-                return self._finish(items, "pending", status, self.stop_reason)
+                return await self._finish(items, "pending", status, self.stop_reason)
 
-    def _finish(self, items: list[Item], status: str, http: int | None, error: str | None) -> None:
+    async def _finish(
+        self, items: list[Item], status: str, http: int | None, error: str | None
+    ) -> None:
         when = self.now()
         for it in items:
             self.status[it.order] = status
@@ -356,12 +375,11 @@ class Engine:
             if status == "sent":
                 self.sent_at[it.order] = when
         if self.ledger is not None and self.run_id is not None:
+            ids = [self.table.activity_id[it.order] for it in items]
             if status == "pending":
-                self.ledger.release(self.run_id, [self.table.activity_id[it.order] for it in items])
+                await self._settle([], ids)
             else:
-                self.ledger.record(
-                    self.scope,
-                    self.run_id,
+                await self._settle(
                     [
                         Outcome(
                             self.table.activity_id[it.order],
@@ -373,8 +391,39 @@ class Engine:
                         )
                         for it in items
                     ],
+                    [],
                 )
         self._advance(len(items))
+
+    async def _settle(self, outcomes: list[Outcome], released: list[str]) -> None:
+        """Write outcomes (and release claims) in the ledger before the batch counts as
+        settled.  Batches answered in the same turn of the event loop share one
+        transaction (group commit): each still waits until its own rows are on disk."""
+        assert self.ledger is not None and self.run_id is not None
+        self._group_outcomes.extend(outcomes)
+        self._group_released.extend(released)
+        if self._group_done is None:
+            loop = asyncio.get_running_loop()
+            self._group_done = loop.create_future()
+            loop.call_soon(self._flush)
+        await asyncio.shield(self._group_done)
+
+    def _flush(self) -> None:
+        done, self._group_done = self._group_done, None
+        if done is None:  # already written
+            return
+        outcomes, self._group_outcomes = self._group_outcomes, []
+        released, self._group_released = self._group_released, []
+        assert self.ledger is not None and self.run_id is not None
+        try:
+            if outcomes:
+                self.ledger.record(self.scope, self.run_id, outcomes)
+            if released:
+                self.ledger.release(self.run_id, released)
+        except Exception as exc:  # the waiting batches raise it
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
 
     def counts(self) -> dict[str, int]:
         """Orders per status within this run's universe."""
