@@ -334,3 +334,29 @@ def test_counts_add_up_on_a_generated_frame(creds, seams, ledger_path, fake_time
     report = events.send(creds, ledger=ledger_path, _seams=seams)
     assert report.counts["sent"] == 2 and report.counts["invalid"] == 3
     assert_counts_add_up(report, events)
+
+
+def test_a_timeout_is_retried(events, creds, seams, ledger_path):
+    with Sandbox(rate_limit=None, faults=["timeout", 202], timeout_hold=5.0) as sb:
+        creds = creds.with_endpoint(sb.ingest_url)
+        report = events.send(creds, ledger=ledger_path, timeout=0.3, concurrency=1, _seams=seams)
+        assert report.counts["sent"] == SENDABLE
+        assert report.to_frame()["attempts"].max() == 2
+        assert [r["status"] for r in sb.requests][-1] == 202
+
+
+def test_403_for_a_wrong_key_stops_and_keeps_orders_pending(events, creds, seams, ledger_path):
+    with Sandbox(rate_limit=None, accepted_credentials=[("org-test", "the-right-key-1234")]) as sb:
+        creds = creds.with_endpoint(sb.ingest_url)
+        report = events.send(creds, ledger=ledger_path, _seams=seams)
+        assert report.counts["pending"] == SENDABLE and not report.ok
+        assert sb.stats()["requests"] == 1
+        assert "HTTP 403" in report.stopped_reason
+        with pytest.raises(SendError):
+            report.raise_for_failures()
+
+
+def test_progress_bar_when_asked(events, creds, seams, ledger_path, capsys):
+    events.send(creds, ledger=ledger_path, progress=True, _seams=seams)
+    err = capsys.readouterr().err
+    assert "Seeka" in err and "12/12" in err
