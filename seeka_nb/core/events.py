@@ -10,19 +10,32 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import orjson
 import pandas as pd
 
-from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST
+from ..errors import ConsentError
+from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST, TCF_SYNTAX_PATTERN
 from .body import BodyBuilder, encode
 from .build import OrderTable
 from .dedup import find_duplicates
 from .mapping import ColumnMapping
 from .values import is_present
+
+
+def check_consent_string(tc_string: object) -> str:
+    """The stripped string if it is a usable TCF consent string, else ConsentError."""
+    if not isinstance(tc_string, str) or not re.match(TCF_SYNTAX_PATTERN, tc_string.strip()):
+        raise ConsentError(
+            "Not a TCF consent string (dot-separated base64url segments). Check the value "
+            "you copied from your CMP."
+        )
+    return tc_string.strip()
 
 
 class Preview(str):
@@ -98,6 +111,24 @@ class Events:
                 break
             parts.append(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
         return Preview("\n".join(parts) if parts else "(no events to send)")
+
+    def with_consent(self, tc_string: str, *, only_missing: bool = True) -> Events:
+        """New events carrying ``tc_string`` as ``ev.id.privacy.tcfConsentString``.
+
+        ``only_missing=True`` keeps strings the orders already have.  The string must
+        decode as a valid TCF v2.2+ consent string (it *replaces* the consent Seeka holds
+        for the identity); a malformed one raises :class:`~seeka_nb.errors.ConsentError`.
+        """
+        text = check_consent_string(tc_string)
+        t = self._table
+        current = t.text.get("tcfConsentString", np.full(t.n_orders, None, dtype=object))
+        new = (
+            np.where(is_present(current), current, text)
+            if only_missing
+            else np.full(t.n_orders, text, dtype=object)
+        )
+        table = replace(t, text={**t.text, "tcfConsentString": new.astype(object)})
+        return type(self)(table)
 
     # --- checks -------------------------------------------------------------------------
     @property
