@@ -134,6 +134,12 @@ def send(
 
     seams = Seams(seams.transport, seams.clock, seams.sleep, seams.now, seams.rng, remember)
 
+    # The caller waits for ``done``, never in ``Thread.join``: on Python 3.11 a Ctrl-C that
+    # interrupts a join marks the still-running thread as stopped (the bpo-45274 handling in
+    # ``Thread._wait_for_tstate_lock``), after which join() returns at once, the report is
+    # lost and the thread outlives the call.
+    done = threading.Event()
+
     def target() -> None:
         loop = asyncio.new_event_loop()
         try:
@@ -146,13 +152,16 @@ def send(
         finally:
             loop.close()
             ready.set()
+            done.set()
 
     worker = threading.Thread(target=target, name="seeka-nb-send", daemon=True)
     worker.start()
     try:
-        (wait or _join)(worker)
+        (wait or (lambda _: _wait(done)))(worker)
+        done.wait()
+        worker.join()
     except KeyboardInterrupt:
-        _interrupt(worker, box, ready)
+        _interrupt(worker, box, ready, done)
         report = box.get("report")
         raise SendInterrupted(
             "Send interrupted: what Seeka acknowledged is recorded; "
@@ -165,22 +174,25 @@ def send(
     return box["report"]
 
 
-def _join(worker: threading.Thread) -> None:
-    while worker.is_alive():
-        worker.join(0.25)
+def _wait(done: threading.Event) -> None:
+    while not done.wait(0.25):  # short waits: Ctrl-C is seen at once on every platform
+        pass
 
 
-def _interrupt(worker: threading.Thread, box: dict[str, Any], ready: threading.Event) -> None:
+def _interrupt(
+    worker: threading.Thread, box: dict[str, Any], ready: threading.Event, done: threading.Event
+) -> None:
     """Stop taking batches, give in-flight requests a bounded time, then abandon them."""
     ready.wait(INTERRUPT_GRACE)
     loop, engine = box.get("loop"), box.get("engine")
     if loop is not None and engine is not None and not loop.is_closed():
         with contextlib.suppress(RuntimeError):  # the loop may have just finished
             loop.call_soon_threadsafe(engine.request_stop, "interrupted (Ctrl-C)")
-    worker.join(INTERRUPT_GRACE)
-    if worker.is_alive() and loop is not None and "task" in box:
+    if not done.wait(INTERRUPT_GRACE) and loop is not None and "task" in box:
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(box["task"].cancel)
+        done.wait(INTERRUPT_GRACE)
+    if done.is_set():
         worker.join(INTERRUPT_GRACE)
 
 
