@@ -10,13 +10,12 @@ problem in the issues log and decides each order's status (``ok``, ``error``,
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConsentError, MappingError, ValidationError
+from ..errors import MappingError, ValidationError
 from ..schema import (
     COMMERCE_MONEY_FIELDS,
     COMMERCE_STRING_FIELDS,
@@ -24,9 +23,9 @@ from ..schema import (
     MAX_IDENTIFIER_LENGTH,
     MAX_TEXT_LENGTH,
     PRODUCTS_LIST_FIELD,
-    TCF_SYNTAX_PATTERN,
 )
 from . import identity
+from .consent_checks import check_consent_column, check_consent_value, warn_frame
 from .context import Context, check_currency, currency_codes, line_dupes
 from .customers import addresses, identity_lists
 from .grouping import Ragged, first_positions, per_order
@@ -120,14 +119,9 @@ def build_table(
     tz = tz if tz is not None else pre.tz
     dayfirst = pre.dayfirst if dayfirst is None else bool(dayfirst)
     currency = check_currency(currency if currency is not None else pre.currency, "currency")
-    if consent is not None and (
-        not isinstance(consent, str) or not re.match(TCF_SYNTAX_PATTERN, consent.strip())
-    ):
-        raise ConsentError(
-            "consent= is not a TCF consent string (dot-separated base64url segments, "
-            "e.g. 'CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA'). Check the value you "
-            "copied from your CMP."
-        )
+    consent_warnings: list = []
+    if consent is not None:
+        consent, consent_warnings = check_consent_value(consent)
     used = [c for cols in cmap.fields.values() for c in cols]
     dup_labels = set(work.columns[work.columns.duplicated()])
     clash = sorted({str(c) for c in used if c in dup_labels})
@@ -167,6 +161,7 @@ def build_table(
                     column=col,
                     message=f"column {col!r} (mapped to {name}) has no values",
                 )
+    warn_frame(log, consent_warnings)
     return _convert(ctx, pre, tz, dayfirst, consent, currency)
 
 
@@ -288,17 +283,10 @@ def _convert(
                 "does not look like a Seeka profile ID (sk.<n>.<13-digit ms>.<digits>)",
             )
         if name == "tcfConsentString":
-            ctx.error(
-                identity.tcf_syntax_invalid(vals),
-                name,
-                col,
-                "invalid_consent",
-                "not a TCF consent string (base64url); the order is held back because "
-                "Seeka would replace the customer's consent with it",
-            )
+            check_consent_column(vals, log, col)
     if consent is not None:
         tcf = text.get("tcfConsentString", np.full(n_orders, None, dtype=object))
-        text["tcfConsentString"] = np.where(is_present(tcf), tcf, consent.strip())
+        text["tcfConsentString"] = np.where(is_present(tcf), tcf, consent)
     cur = text.get("currencyCode", np.full(n_orders, None, dtype=object))
     if currency is not None:
         cur = np.where(is_present(cur), cur, currency)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import html
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -19,23 +18,14 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from ..errors import ConsentError
-from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST, TCF_SYNTAX_PATTERN
+from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST
 from .body import BodyBuilder, encode
 from .build import OrderTable
+from .consent_checks import check_consent_value, warn_frame
 from .dedup import find_duplicates
+from .issues import IssueLog
 from .mapping import ColumnMapping
 from .values import is_present
-
-
-def check_consent_string(tc_string: object) -> str:
-    """The stripped string if it is a usable TCF consent string, else ConsentError."""
-    if not isinstance(tc_string, str) or not re.match(TCF_SYNTAX_PATTERN, tc_string.strip()):
-        raise ConsentError(
-            "Not a TCF consent string (dot-separated base64url segments). Check the value "
-            "you copied from your CMP."
-        )
-    return tc_string.strip()
 
 
 class Preview(str):
@@ -116,10 +106,11 @@ class Events:
         """New events carrying ``tc_string`` as ``ev.id.privacy.tcfConsentString``.
 
         ``only_missing=True`` keeps strings the orders already have.  The string must
-        decode as a valid TCF v2.2+ consent string (it *replaces* the consent Seeka holds
-        for the identity); a malformed one raises :class:`~seeka_nb.errors.ConsentError`.
+        decode and pass the TCF v2.2+ checks (it *replaces* the consent Seeka holds for the
+        identity): errors raise :class:`~seeka_nb.errors.ConsentError`; warnings are added
+        to ``issues``.
         """
-        text = check_consent_string(tc_string)
+        text, warnings = check_consent_value(tc_string)
         t = self._table
         current = t.text.get("tcfConsentString", np.full(t.n_orders, None, dtype=object))
         new = (
@@ -127,7 +118,13 @@ class Events:
             if only_missing
             else np.full(t.n_orders, text, dtype=object)
         )
-        table = replace(t, text={**t.text, "tcfConsentString": new.astype(object)})
+        log = IssueLog()
+        warn_frame(log, warnings)
+        issues = t.issues
+        if log.chunks:
+            extra = log.to_frame(t.labels, np.full(len(t.labels), None, dtype=object))
+            issues = pd.concat([issues, extra], ignore_index=True)
+        table = replace(t, text={**t.text, "tcfConsentString": new.astype(object)}, issues=issues)
         return type(self)(table)
 
     # --- checks -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pandas as pd
 import phonenumbers
 import pycountry
 
-from ..schema import EMAIL_PATTERN, SEEKA_PID_PATTERN, TCF_SYNTAX_PATTERN
+from ..schema import EMAIL_PATTERN, SEEKA_PID_PATTERN
 from .values import Coded, recode, with_none
 
 _E164 = phonenumbers.PhoneNumberFormat.E164
@@ -211,8 +211,3 @@ def pattern_mismatch(text: Coded, pattern: str) -> np.ndarray:
 def seeka_pid_shape_mismatch(text: Coded) -> np.ndarray:
     """Seeka profile IDs not shaped ``sk.<n>.<13-digit ms>.<digits>`` (warn, never reject)."""
     return pattern_mismatch(text, SEEKA_PID_PATTERN)
-
-
-def tcf_syntax_invalid(text: Coded) -> np.ndarray:
-    """TCF strings that are not dot-separated base64url segments."""
-    return pattern_mismatch(text, TCF_SYNTAX_PATTERN)

@@ -335,16 +335,48 @@ def test_seeka_pid_shape_is_a_warning() -> None:
     assert events_by_id(events)["B2"]["id"]["seekaPId"] == "abc"
 
 
+# A valid TCF v2.2 string (policy 4, service-specific, disclosed vendors), made by the
+# independent test encoder in tests/core/tc_encoder.py.
+VALID_TC = "CQSbk4AQSbk4AAKADBENCWFgAMIAAAAAAAYgABuAAAAA.IABu"
+
+
 def test_consent_parameter_and_column() -> None:
-    tc = "CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA"
-    events = line_items().seeka.to_events(consent=tc)
-    assert all(e["ev"]["id"]["privacy"] == {"tcfConsentString": tc} for e in events.to_list())
+    events = line_items().seeka.to_events(consent=VALID_TC)
+    assert all(e["ev"]["id"]["privacy"] == {"tcfConsentString": VALID_TC} for e in events.to_list())
     with pytest.raises(ConsentError, match="TCF"):
         line_items().seeka.to_events(consent="not a tc string!")
-    df = line_items(tcf=[tc, None, "bad string!", None])
+    df = line_items(tcf=[VALID_TC, None, "bad string!", None])
     ev2 = df.seeka.to_events()
-    assert issue_rows(ev2, "invalid_consent") == [2]
+    assert issue_rows(ev2, "consent_malformed") == [2]
     assert "B2" not in ev2.activity_ids
+
+
+def test_outdated_consent_holds_the_order_back(reference_dir) -> None:
+    vectors = json.loads((reference_dir / "tcf-vectors.json").read_text())["vectors"]
+    old = vectors[0]["tc_string"]  # policy version 2: pre-TCF 2.2
+    events = line_items(tcf=[old, None, VALID_TC, None]).seeka.to_events()
+    assert issue_rows(events, "consent_policy_version") == [0]
+    assert "A1" not in events.activity_ids and "B2" in events.activity_ids
+    with pytest.raises(ConsentError, match="policy version"):
+        line_items().seeka.to_events(consent=old)
+
+
+def test_with_consent_fills_only_missing_by_default(reference_dir) -> None:
+    vectors = json.loads((reference_dir / "tcf-vectors.json").read_text())["vectors"]
+    other = vectors[1]["tc_string"]  # valid, with a warning
+    events = line_items(tcf=[VALID_TC, None, None, None]).seeka.to_events()
+    filled = events.with_consent(other)
+    got = {
+        e["ev"]["payload"]["activityId"]: e["ev"]["id"]["privacy"]["tcfConsentString"]
+        for e in filled.to_list()
+    }
+    assert got == {"A1": VALID_TC, "B2": other, "C3": other}
+    everyone = events.with_consent(other, only_missing=False)
+    assert {e["ev"]["id"]["privacy"]["tcfConsentString"] for e in everyone.to_list()} == {other}
+    assert "consent_vendor_list_version" in set(filled.issues["code"])
+    assert "consent_vendor_list_version" not in set(events.issues["code"])  # a new object
+    with pytest.raises(ConsentError):
+        events.with_consent(vectors[0]["tc_string"])
 
 
 def test_nothing_absent_is_ever_sent() -> None:
