@@ -4,12 +4,19 @@
 redirects never followed, so the key never goes to another host), reads at most
 ``MAX_RESPONSE_BODY_RECORDED`` bytes of any answer, and turns network failures into a
 :class:`TransportFailure` with a kind the send pipeline classifies (``timeout``,
-``connect``, ``reset``, ``network``).  Tests inject their own ``httpx`` transport (or a
+``connect``, ``reset``, ``network``).  ``timeout`` bounds the *whole* request, not only
+each read (httpx's timeouts are per operation, so a server trickling a byte at a time
+would otherwise hold a request for ever).  Once the status line and headers are in, the
+status is the answer: a body cut short by the deadline or a dropped connection is kept as
+far as it was read (a 202 whose body never finished is still an acceptance; retrying it
+would only send the events twice).  Tests inject their own ``httpx`` transport (or a
 whole :class:`Transport`) to reach the local sandbox or to script failures.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -83,19 +90,34 @@ class HttpxTransport:
             transport=transport,
             trust_env=False,
         )
+        self._timeout = timeout
 
     async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Response:
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        request = self._client.build_request("POST", url, content=content, headers=headers)
         try:
-            async with self._client.stream("POST", url, content=content, headers=headers) as answer:
-                body = bytearray()
+            async with asyncio.timeout_at(deadline):
+                answer = await self._client.send(request, stream=True)
+        except TimeoutError:
+            raise TransportFailure(
+                "timeout", f"no complete answer within {self._timeout:g}s"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise _classify(exc) from None
+        kept = {h: answer.headers[h] for h in _KEPT_HEADERS if h in answer.headers}
+        body = bytearray()
+        try:
+            async with asyncio.timeout_at(deadline):
                 async for chunk in answer.aiter_bytes():
                     body += chunk
                     if len(body) >= MAX_RESPONSE_BODY_RECORDED:
                         break
-                kept = {h: answer.headers[h] for h in _KEPT_HEADERS if h in answer.headers}
-                return Response(answer.status_code, kept, bytes(body[:MAX_RESPONSE_BODY_RECORDED]))
-        except httpx.HTTPError as exc:
-            raise _classify(exc) from None
+        except (TimeoutError, httpx.HTTPError):
+            pass  # the status is in; a body cut short by time or the network is kept as read
+        finally:
+            with contextlib.suppress(httpx.HTTPError, OSError):
+                await answer.aclose()
+        return Response(answer.status_code, kept, bytes(body[:MAX_RESPONSE_BODY_RECORDED]))
 
     async def aclose(self) -> None:
         await self._client.aclose()
