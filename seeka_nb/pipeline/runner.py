@@ -140,17 +140,20 @@ def send(
     # lost and the thread outlives the call.
     done = threading.Event()
 
+    async def main() -> SendReport:
+        box["task"] = asyncio.current_task()
+        return await asend(events, credentials, options, seams=seams, only=only)
+
     def target() -> None:
-        loop = asyncio.new_event_loop()
+        # asyncio.Runner, like asyncio.run, finishes what is left on the loop before closing
+        # it (the finalisers of half-read response streams, for one); a bare loop.close()
+        # destroyed them pending and asyncio logged an error for each.
         try:
-            box["task"] = loop.create_task(
-                asend(events, credentials, options, seams=seams, only=only)
-            )
-            box["report"] = loop.run_until_complete(box["task"])
+            with asyncio.Runner() as loop_runner:
+                box["report"] = loop_runner.run(main())
         except BaseException as exc:  # handed to the caller's thread below
             box["error"] = exc
         finally:
-            loop.close()
             ready.set()
             done.set()
 
