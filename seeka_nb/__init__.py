@@ -66,3 +66,12 @@ __all__ = [
     "read_orders",
     "sample_orders",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``seeka_nb.widgets`` is imported on first use (it needs ipywidgets)."""
+    if name == "widgets":
+        import importlib
+
+        return importlib.import_module(".widgets", __name__)
+    raise AttributeError(f"module 'seeka_nb' has no attribute {name!r}")

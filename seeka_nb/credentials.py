@@ -88,6 +88,13 @@ _CHAR_NAMES: Final = {
 }
 
 
+def mask_key(key: object) -> str:
+    """``"••••"`` and a key's last 4 characters (just ``"••••"`` under 12 characters): the
+    most of a public key this package ever shows."""
+    text = key.strip() if isinstance(key, str) else ""
+    return _MASK + text[-4:] if len(text) >= _MASK_MIN_LENGTH else _MASK
+
+
 @dataclass(frozen=True, repr=False)
 class Credentials:
     """Who is sending to Seeka, and where.
@@ -185,8 +192,7 @@ class Credentials:
     @property
     def masked_key(self) -> str:
         """``"••••"`` and the key's last 4 characters (just ``"••••"`` under 12 characters)."""
-        key = self.public_key if isinstance(self.public_key, str) else ""
-        return _MASK + key[-4:] if len(key) >= _MASK_MIN_LENGTH else _MASK
+        return mask_key(self.public_key)
 
     @property
     def key_fingerprint(self) -> str:

@@ -29,7 +29,7 @@ import ipywidgets as w
 
 from .. import schema
 from ..adapters.sandbox import Sandbox
-from ..credentials import PACKAGE_VERSION, Credentials
+from ..credentials import PACKAGE_VERSION, Credentials, mask_key
 from ..errors import ConfigurationError
 from ._common import Level, guarded, status_html
 
@@ -254,12 +254,7 @@ class CredentialsForm:
         return self.endpoint_url.value.strip() if choice == "custom" else self._urls[choice]
 
     def _masked(self) -> str:
-        if not self._key:
-            return ""
-        try:
-            return Credentials("masking", self._key).masked_key
-        except ConfigurationError:
-            return "••••"
+        return mask_key(self._key) if self._key else ""
 
     def _show_key_hint(self) -> None:
         if self._key:
