@@ -277,9 +277,58 @@ def reliability() -> list[nbformat.NotebookNode]:
     ]
 
 
+def forms() -> list[nbformat.NotebookNode]:
+    return [
+        md("# Credentials and consent in the notebook\n\n"
+           "`CredentialsForm` takes the org ID and public key without the key ever reaching "
+           "the saved notebook; `ConsentForm` decodes and checks a TCF consent string; "
+           "`SendPanel` shows what will be sent and sends it."),
+        code(SETUP + "\nfrom datetime import UTC, datetime\n\nfrom seeka_nb.widgets import "
+             "ConsentForm, CredentialsForm, SendPanel"),
+        md("## Credentials\n\nType them into the form (the key field empties itself as soon "
+           "as the key is read: it lives only in Python). Here the form is filled from code, "
+           "with a fake key from the environment, and points at the local sandbox."),
+        code("form = CredentialsForm()\n"
+             "form.org_id.value = 'demo-org'\n"
+             "form.public_key.value = os.environ.get('SEEKA_PUBLIC_KEY', 'sandbox-only')\n"
+             "form.endpoint.value = 'custom'\n"
+             "form.endpoint_url.value = SANDBOX_URL + '/api/ingest'\n"
+             "creds = form.use()\nform"),
+        code("# NBVAL_CHECK_OUTPUT\nprint('key field empty:', form.public_key.value == '')\n"
+             "print('sending to the sandbox:', creds.endpoint == SANDBOX_URL + '/api/ingest')"),
+        md("## Consent\n\nA TCF string *replaces* the consent Seeka holds for the customer, "
+           "so it is decoded and checked before use. This one is a public IAB test vector."),
+        code("TC = ('CPTtLAAPTtLAAAKAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA'\n"
+             "      '.d4AACEAAAAAA')\n"
+             "events = seeka_nb.sample_orders().seeka.to_events()\n"
+             "consent = ConsentForm(events, now=lambda: datetime(2025, 1, 1, tzinfo=UTC))\n"
+             "consent.tc_string.value = TC\nconsent"),
+        code("# NBVAL_CHECK_OUTPUT\ntc = consent.result\n"
+             "print('version', tc.version, '| CMP', tc.cmp_id, '| policy', tc.policy_version,"
+             " '| created', tc.created.date())\n"
+             "print('purposes:', sorted(tc.purpose_consents))\n"
+             "print('vendors with consent:', len(tc.vendor_consents), '| disclosed:',"
+             " len(tc.disclosed_vendors or ()))\n"
+             "print([(i.severity, i.code) for i in consent.issues])"),
+        code("# NBVAL_CHECK_OUTPUT\nfor line in tc.summary()['purposes_consented'][:3]:\n"
+             "    print(line)"),
+        md("## Apply it to the events"),
+        code("with_consent = consent.apply()\n"
+             "# NBVAL_CHECK_OUTPUT\nprint(sum('privacy' in e['ev']['id'] for e in "
+             "with_consent.to_list()), 'of', len(with_consent), 'events carry the string')"),
+        md("## The send panel\n\nThe summary, the issues and duplicates, the first request "
+           "body, and a Send button (here clicked from code)."),
+        code("panel = SendPanel(with_consent, creds, rate=0, ledger=False)\npanel"),
+        code("report = panel.send()\n"
+             "# NBVAL_CHECK_OUTPUT\nprint({k: v for k, v in report.counts.items() if v})"),
+        code(TEARDOWN),
+    ]
+
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": quickstart,
     "02_shopify_export.ipynb": shopify,
+    "03_credentials_and_consent.ipynb": forms,
     "04_reliability.ipynb": reliability,
 }
 
