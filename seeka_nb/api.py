@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from .adapters.ledger import Ledger
@@ -32,7 +33,7 @@ class Events(core_events.Events):
         timeout: float = 30.0,
         max_retries: int = 8,
         deadline: float | None = None,
-        progress: bool | None = None,
+        progress: bool | Callable[[int, int], None] | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """Send the events to Seeka; returns a :class:`~seeka_nb.SendReport`.
@@ -62,7 +63,7 @@ class Events(core_events.Events):
         timeout: float = 30.0,
         max_retries: int = 8,
         deadline: float | None = None,
-        progress: bool | None = None,
+        progress: bool | Callable[[int, int], None] | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """The awaitable variant of :meth:`send` (runs in the caller's event loop)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,7 +36,7 @@ class SendOptions:
     timeout: float = 30.0
     max_retries: int = 8
     deadline: float | None = None
-    progress: bool | None = None
+    progress: bool | Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):

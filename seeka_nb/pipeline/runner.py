@@ -88,7 +88,7 @@ async def asend(
     total = int(((events._table.status == "ok") & engine.universe).sum())
     progress = Progress(
         total,
-        enabled=options.progress and not options.dry_run,
+        enabled=False if options.dry_run else options.progress,
         description="Seeka" if not options.dry_run else "dry run",
     )
     interrupted = False

@@ -360,3 +360,10 @@ def test_progress_bar_when_asked(events, creds, seams, ledger_path, capsys):
     events.send(creds, ledger=ledger_path, progress=True, _seams=seams)
     err = capsys.readouterr().err
     assert "Seeka" in err and "12/12" in err
+
+
+def test_progress_callback(events, creds, seams, ledger_path):
+    seen: list[tuple[int, int]] = []
+    events.send(creds, ledger=ledger_path, progress=lambda d, t: seen.append((d, t)), _seams=seams)
+    assert seen and seen[-1] == (SENDABLE, SENDABLE)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
