@@ -6,8 +6,8 @@ a progress bar, and the :class:`~seeka_nb.SendReport` when the send is done.  Se
 the same ``events.send(credentials, ...)`` as a script, synchronously: the kernel is busy
 until the send ends (Ctrl-C / "Interrupt kernel" stops it as in a script).
 
-The progress bar counts settled orders.  ``send()`` has no progress callback yet, so the
-bar shows "sending" while the send runs and jumps to the settled count when it ends.
+The progress bar counts settled orders as the send goes (``send(progress=callback)``,
+called from the sending thread; ipywidgets forwards the updates to the page).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class SendPanel:
                 dry_run=dry_run,
                 rate=rate,
                 ledger=self._ledger,
-                progress=False,
+                progress=self._advance,
                 **self._send_options,
             )
         except SendInterrupted as exc:
@@ -152,6 +152,10 @@ class SendPanel:
             self._busy(False)
         self._done(report)
         return report
+
+    def _advance(self, done: int, total: int) -> None:
+        self.progress.max = max(total, 1)
+        self.progress.value = done
 
     def _resolve_credentials(self) -> Credentials:
         given = self._credentials
