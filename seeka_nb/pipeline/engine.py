@@ -17,7 +17,6 @@ import asyncio
 import itertools
 import math
 import random
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ import numpy as np
 
 from ..adapters.ledger import Ledger, Outcome, Scope
 from ..adapters.pacing import Clock, RateLimiter, Sleep, backoff, retry_after_seconds
-from ..adapters.transport import Response, Transport, TransportFailure
+from ..adapters.transport import Transport, TransportFailure
 from ..core.body import encode, payload_hash
 from ..core.events import Events
 from ..credentials import Credentials
@@ -38,27 +37,12 @@ from ..schema import (
     REJECTED_STATUSES,
     TRANSIENT_STATUSES,
 )
+from .messages import describe
 from .options import MAX_CONCURRENCY, SendOptions
 from .progress import Progress
 
-_EMAIL = re.compile(r"[^\s\"'<>@]+@[^\s\"'<>@]+")
-_DIGITS = re.compile(r"\+?\d[\d\s().-]{6,}\d")
-MAX_ERROR_CHARS = 300
 HEARTBEAT_SECONDS = 20.0
 CLAIM_AHEAD = 25  # batches claimed per ledger transaction
-
-
-def clean_message(text: str) -> str:
-    """A server message made safe to keep: no emails or phone-like numbers, bounded."""
-    text = _DIGITS.sub("•••", _EMAIL.sub("•••@•••", text))
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
-
-
-def describe(response: Response) -> str:
-    """``HTTP 400: <message>`` from a response, cleaned."""
-    body = response.body.decode("utf-8", errors="replace").strip()
-    return clean_message(f"HTTP {response.status}" + (f": {body}" if body else ""))
 
 
 @dataclass
@@ -331,7 +315,7 @@ class Engine:
                 status = response.status
                 if status == ACCEPTED_STATUS:
                     return await self._finish(items, "sent", status, None)
-                error = describe(response)
+                error = describe(response, [it.event for it in items])
                 if status in AUTH_STATUSES:
                     self.request_stop(
                         f"Seeka rejected the credentials (HTTP {status}): check the org ID "
