@@ -25,6 +25,19 @@ from seeka_nb.pipeline.runner import Seams
 from seeka_nb.schema import MAX_RESPONSE_BODY_RECORDED
 
 TIMEOUT = 0.3  # the client's timeout in these tests
+
+
+def _other_host() -> str:
+    """Another loopback address (Linux routes all of 127/8); else another port of this one."""
+    try:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.2", 0))
+    except OSError:
+        return "127.0.0.1"
+    return "127.0.0.2"
+
+
+OTHER_HOST = _other_host()
 LINGER_RST = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends a TCP RST
 
 
@@ -157,7 +170,7 @@ def test_odd_bodies_and_content_types(fake_time, reply: bytes, expected: str, ht
     "code", ["301 Moved", "302 Found", "303 See Other", "307 Temporary", "308 Permanent"]
 )
 def test_redirect_to_another_host_is_never_followed(fake_time, code: str) -> None:
-    with serving(lambda h: h.write(answer("202 Accepted", b"{}")), host="127.0.0.2") as elsewhere:
+    with serving(lambda h: h.write(answer("202 Accepted", b"{}")), host=OTHER_HOST) as elsewhere:
         moved = answer(code, b"", Location=elsewhere.url)
         with serving(lambda h: h.write(moved)) as server:
             report, _, _ = send(server.url, fake_time)
