@@ -112,14 +112,14 @@ def quickstart() -> list[nbformat.NotebookNode]:
         md("## Send to the local sandbox"),
         code(CREDS),
         code(LEDGER),
-        code("report = events.send(creds, ledger=ledger_path, rate=None)\nreport"),
+        code("report = events.send(creds, ledger=ledger_path, rate=None, progress=False)\nreport"),
         code("# NBVAL_CHECK_OUTPUT\nprint({k: v for k, v in report.counts.items() if v})"),
         md("## The report, joined back to the orders"),
         code("df.join(report.rows())[['order_id', 'sku', 'status']].head(8)"),
         code("report.to_frame().head()"),
         md("## Re-run: nothing is sent twice\n\nThe ledger knows what Seeka acknowledged."),
         code(
-            "again = events.send(creds, ledger=ledger_path, rate=None)\n"
+            "again = events.send(creds, ledger=ledger_path, rate=None, progress=False)\n"
             "# NBVAL_CHECK_OUTPUT\nprint({k: v for k, v in again.counts.items() if v}, "
             "again.requests, 'requests')"
         ),
@@ -209,7 +209,8 @@ def reliability() -> list[nbformat.NotebookNode]:
             ").start()\n"
             "flaky_creds = seeka_nb.Credentials('demo-org', 'sandbox-only', "
             "endpoint=flaky.ingest_url)\n"
-            "report = events.send(flaky_creds, ledger=ledger_path, rate=None, concurrency=2)\n"
+            "report = events.send(flaky_creds, ledger=ledger_path, rate=None, concurrency=2,\n"
+            "                     progress=False)\n"
             "report"
         ),
         code(
@@ -237,8 +238,8 @@ def reliability() -> list[nbformat.NotebookNode]:
             "slow_creds = seeka_nb.Credentials('demo-org', 'sandbox-only', "
             "endpoint=slow.ingest_url)\n"
             "first = events.send(slow_creds, ledger=ledger_path, rate=None, concurrency=1, "
-            "deadline=0.3)\n"
-            "second = events.send(slow_creds, ledger=ledger_path, rate=None)\n"
+            "deadline=0.3, progress=False)\n"
+            "second = events.send(slow_creds, ledger=ledger_path, rate=None, progress=False)\n"
             "# NBVAL_CHECK_OUTPUT\nprint('first run left some pending:', "
             "first.counts['pending'] > 0)\n"
             "print('the re-run sent exactly those:', second.counts['sent'] == "
@@ -266,7 +267,7 @@ def reliability() -> list[nbformat.NotebookNode]:
             "strict = seeka_nb.Sandbox(rate_limit=None).start()\n"
             "strict_creds = seeka_nb.Credentials('demo-org', 'sandbox-only', "
             "endpoint=strict.ingest_url)\n"
-            "bisected = events.send(strict_creds, ledger=False, rate=None, "
+            "bisected = events.send(strict_creds, ledger=False, rate=None, progress=False, "
             "_seams=Seams(transport=lambda options: BreakOne()))\n"
             "# NBVAL_CHECK_OUTPUT\nprint({k: v for k, v in bisected.counts.items() if v})\n"
             "bad = bisected.to_frame().query(\"status == 'rejected'\")\n"
@@ -279,48 +280,72 @@ def reliability() -> list[nbformat.NotebookNode]:
 
 def forms() -> list[nbformat.NotebookNode]:
     return [
-        md("# Credentials and consent in the notebook\n\n"
-           "`CredentialsForm` takes the org ID and public key without the key ever reaching "
-           "the saved notebook; `ConsentForm` decodes and checks a TCF consent string; "
-           "`SendPanel` shows what will be sent and sends it."),
-        code(SETUP + "\nfrom datetime import UTC, datetime\n\nfrom seeka_nb.widgets import "
-             "ConsentForm, CredentialsForm, SendPanel"),
-        md("## Credentials\n\nType them into the form (the key field empties itself as soon "
-           "as the key is read: it lives only in Python). Here the form is filled from code, "
-           "with a fake key from the environment, and points at the local sandbox."),
-        code("form = CredentialsForm()\n"
-             "form.org_id.value = 'demo-org'\n"
-             "form.public_key.value = os.environ.get('SEEKA_PUBLIC_KEY', 'sandbox-only')\n"
-             "form.endpoint.value = 'custom'\n"
-             "form.endpoint_url.value = SANDBOX_URL + '/api/ingest'\n"
-             "creds = form.use()\nform"),
-        code("# NBVAL_CHECK_OUTPUT\nprint('key field empty:', form.public_key.value == '')\n"
-             "print('sending to the sandbox:', creds.endpoint == SANDBOX_URL + '/api/ingest')"),
-        md("## Consent\n\nA TCF string *replaces* the consent Seeka holds for the customer, "
-           "so it is decoded and checked before use. This one is a public IAB test vector."),
-        code("TC = ('CPTtLAAPTtLAAAKAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA'\n"
-             "      '.d4AACEAAAAAA')\n"
-             "events = seeka_nb.sample_orders().seeka.to_events()\n"
-             "consent = ConsentForm(events, now=lambda: datetime(2025, 1, 1, tzinfo=UTC))\n"
-             "consent.tc_string.value = TC\nconsent"),
-        code("# NBVAL_CHECK_OUTPUT\ntc = consent.result\n"
-             "print('version', tc.version, '| CMP', tc.cmp_id, '| policy', tc.policy_version,"
-             " '| created', tc.created.date())\n"
-             "print('purposes:', sorted(tc.purpose_consents))\n"
-             "print('vendors with consent:', len(tc.vendor_consents), '| disclosed:',"
-             " len(tc.disclosed_vendors or ()))\n"
-             "print([(i.severity, i.code) for i in consent.issues])"),
-        code("# NBVAL_CHECK_OUTPUT\nfor line in tc.summary()['purposes_consented'][:3]:\n"
-             "    print(line)"),
+        md(
+            "# Credentials and consent in the notebook\n\n"
+            "`CredentialsForm` takes the org ID and public key without the key ever reaching "
+            "the saved notebook; `ConsentForm` decodes and checks a TCF consent string; "
+            "`SendPanel` shows what will be sent and sends it."
+        ),
+        code(
+            SETUP + "\nfrom datetime import UTC, datetime\n\nfrom seeka_nb.widgets import "
+            "ConsentForm, CredentialsForm, SendPanel"
+        ),
+        md(
+            "## Credentials\n\nType them into the form (the key field empties itself as soon "
+            "as the key is read: it lives only in Python). Here the form is filled from code, "
+            "with a fake key from the environment, and points at the local sandbox."
+        ),
+        code(
+            "form = CredentialsForm()\n"
+            "form.org_id.value = 'demo-org'\n"
+            "form.public_key.value = os.environ.get('SEEKA_PUBLIC_KEY', 'sandbox-only')\n"
+            "form.endpoint.value = 'custom'\n"
+            "form.endpoint_url.value = SANDBOX_URL + '/api/ingest'\n"
+            "creds = form.use()\nform"
+        ),
+        code(
+            "# NBVAL_CHECK_OUTPUT\nprint('key field empty:', form.public_key.value == '')\n"
+            "print('sending to the sandbox:', creds.endpoint == SANDBOX_URL + '/api/ingest')"
+        ),
+        md(
+            "## Consent\n\nA TCF string *replaces* the consent Seeka holds for the customer, "
+            "so it is decoded and checked before use. This one is a public IAB test vector."
+        ),
+        code(
+            "TC = ('CPTtLAAPTtLAAAKAAAENAAFgALwAAEAAAAAAAOgAgABgAAAA.IAoAAgABgAAEAQAAEAAA'\n"
+            "      '.d4AACEAAAAAA')\n"
+            "events = seeka_nb.sample_orders().seeka.to_events()\n"
+            "consent = ConsentForm(events, now=lambda: datetime(2025, 1, 1, tzinfo=UTC))\n"
+            "consent.tc_string.value = TC\nconsent"
+        ),
+        code(
+            "# NBVAL_CHECK_OUTPUT\ntc = consent.result\n"
+            "print('version', tc.version, '| CMP', tc.cmp_id, '| policy', tc.policy_version,"
+            " '| created', tc.created.date())\n"
+            "print('purposes:', sorted(tc.purpose_consents))\n"
+            "print('vendors with consent:', len(tc.vendor_consents), '| disclosed:',"
+            " len(tc.disclosed_vendors or ()))\n"
+            "print([(i.severity, i.code) for i in consent.issues])"
+        ),
+        code(
+            "# NBVAL_CHECK_OUTPUT\nfor line in tc.summary()['purposes_consented'][:3]:\n"
+            "    print(line)"
+        ),
         md("## Apply it to the events"),
-        code("with_consent = consent.apply()\n"
-             "# NBVAL_CHECK_OUTPUT\nprint(sum('privacy' in e['ev']['id'] for e in "
-             "with_consent.to_list()), 'of', len(with_consent), 'events carry the string')"),
-        md("## The send panel\n\nThe summary, the issues and duplicates, the first request "
-           "body, and a Send button (here clicked from code)."),
+        code(
+            "with_consent = consent.apply()\n"
+            "# NBVAL_CHECK_OUTPUT\nprint(sum('privacy' in e['ev']['id'] for e in "
+            "with_consent.to_list()), 'of', len(with_consent), 'events carry the string')"
+        ),
+        md(
+            "## The send panel\n\nThe summary, the issues and duplicates, the first request "
+            "body, and a Send button (here clicked from code)."
+        ),
         code("panel = SendPanel(with_consent, creds, rate=0, ledger=False)\npanel"),
-        code("report = panel.send()\n"
-             "# NBVAL_CHECK_OUTPUT\nprint({k: v for k, v in report.counts.items() if v})"),
+        code(
+            "report = panel.send()\n"
+            "# NBVAL_CHECK_OUTPUT\nprint({k: v for k, v in report.counts.items() if v})"
+        ),
         code(TEARDOWN),
     ]
 

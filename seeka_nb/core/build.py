@@ -152,7 +152,7 @@ def build_table(
     for name, cols in cmap.fields.items():
         for col in cols:
             derived = isinstance(col, str) and col.startswith("seeka:")
-            if not derived and ctx.df[col].isna().all():
+            if not derived and _all_missing(ctx.df[col]):
                 log.add(
                     [-1],
                     code="empty_column",
@@ -431,6 +431,13 @@ def _order_discount(ctx: Context, pre: Preset) -> np.ndarray | None:
         return None
     nums, _ = to_number(ctx.series(col))
     return per_order(ctx.codes, nums, ~np.isnan(nums), ctx.n_orders, fill=np.nan).values
+
+
+def _all_missing(column: pd.Series) -> bool:
+    try:
+        return bool(column.isna().all())
+    except (TypeError, ArithmeticError, ValueError):  # cells pandas cannot test (sNaN)
+        return False
 
 
 def _line_amounts(ctx: Context, rows: np.ndarray, cur: np.ndarray) -> np.ndarray | None:

@@ -20,7 +20,7 @@ from .grouping import per_order
 from .issues import IssueLog
 from .mapping import ColumnMapping
 from .times import format_utc
-from .values import Coded, fix_float_ids, to_text
+from .values import Coded, factorize, fix_float_ids, to_text
 
 
 @functools.cache
@@ -184,10 +184,6 @@ def line_dupes(ctx: Context) -> np.ndarray:
     used = list(dict.fromkeys(c for f in fields for c in ctx.cmap.columns(f)))
     key = {"order": ctx.codes}
     for i, col in enumerate(used):
-        series = ctx.series(col)
-        try:
-            key[f"c{i}"] = pd.factorize(series)[0]
-        except TypeError:  # unhashable cells (lists of products): compare their text
-            key[f"c{i}"] = pd.factorize(series.astype(str))[0]
+        key[f"c{i}"] = factorize(ctx.series(col))[0]
     frame = pd.DataFrame(key)
     return frame.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)

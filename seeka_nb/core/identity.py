@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from ..schema import EMAIL_PATTERN, SEEKA_PID_PATTERN
 from .values import Coded, recode, with_none
 
 _E164 = phonenumbers.PhoneNumberFormat.E164
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def _email_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,21 +183,41 @@ def phones(text: Coded, regions: Coded) -> tuple[Coded, np.ndarray]:
     return coded, invalid[inverse]
 
 
+def _dob(value: str, dayfirst: bool) -> str | None:
+    """One date of birth as written (time and zone dropped: a birthday is a calendar day)."""
+    try:
+        stamp = (
+            pd.Timestamp(value)
+            if _ISO_DATE.match(value)
+            else pd.to_datetime(value, dayfirst=dayfirst)
+        )
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if pd.isna(stamp):
+        return None
+    return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d}"
+
+
 def dobs(text: Coded, *, dayfirst: bool) -> tuple[Coded, np.ndarray]:
-    """Dates of birth → ``YYYY-MM-DD``.  Returns (dates, invalid rows)."""
+    """Dates of birth → ``YYYY-MM-DD``.  Returns (dates, invalid rows).
+
+    ISO dates (``1991-04-24``, with or without a time) are read vectorised; other
+    spellings one distinct value at a time.  A time or zone is ignored: the calendar day
+    written is the birthday.
+    """
 
     def convert(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = pd.Series(u, dtype=object).astype(str)
-        parsed = pd.to_datetime(s, format="ISO8601", errors="coerce")
-        todo = parsed.isna().to_numpy()
-        if todo.any():
-            parsed[todo] = pd.to_datetime(
-                s[todo], format="mixed", dayfirst=dayfirst, errors="coerce"
-            )
+        s = pd.Series(u, dtype=object).astype(str).str.strip()
+        day = s.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ]|$)")[0]
+        parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
         ok = parsed.notna().to_numpy()
         out = np.full(len(s), None, dtype=object)
-        out[ok] = parsed[ok].dt.strftime("%Y-%m-%d").to_numpy(dtype=object, copy=True)
-        return out, ~ok
+        out[ok] = parsed[ok].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i in np.flatnonzero(~ok):
+                out[i] = _dob(s.iloc[i], dayfirst)
+        return out, out == None  # noqa: E711
 
     return text.mapped(convert)
 

@@ -107,10 +107,12 @@ class IssueLog:
         aid = np.where(has_row, activity_ids[safe], None)
         frame = pd.DataFrame(
             {
-                "row": row,
+                "row": pd.Series(row, dtype=object),
                 "activity_id": pd.array(aid, dtype="str"),
                 "field": pd.array(rep([c.field for c in self.chunks]), dtype="str"),
-                "column": rep([c.column for c in self.chunks]),
+                # the user's labels as given (object: they may be any hashable, or text
+                # that is not valid UTF-8)
+                "column": pd.Series(rep([c.column for c in self.chunks]), dtype=object),
                 "severity": pd.Categorical(
                     rep([c.severity for c in self.chunks]),
                     categories=["error", "excluded", "warning"],

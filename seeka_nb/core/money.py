@@ -31,8 +31,11 @@ def minor_units_of(currencies: np.ndarray) -> np.ndarray:
 def _half_up(values: np.ndarray, digits: int) -> np.ndarray:
     """Round half away from zero (shop arithmetic), robust to binary fractions (4.125)."""
     scale = 10.0**digits
-    scaled = np.round(np.abs(values) * scale, 6)  # 412.49999999999994 -> 412.5
-    return np.sign(values) * np.floor(scaled + 0.5) / scale
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.round(np.abs(values) * scale, 6)  # 412.49999999999994 -> 412.5
+        out = np.sign(values) * np.floor(scaled + 0.5) / scale
+    # amounts so large that scaling overflows have no minor units left to round
+    return np.where(np.isfinite(out) | ~np.isfinite(values), out, values)
 
 
 def round_money(values: np.ndarray, currencies: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigurationError
-from .values import to_text
+from .values import factorize, to_text
 
 _ZONED = (
     r"(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*"
@@ -141,7 +141,7 @@ def parse_times(
         utc, shifted, ambiguous = _localize(column.reset_index(drop=True), zone)
         return Times(_to_seconds(utc), none, shifted, ambiguous, bool(dayfirst))
 
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize(column)
     k = len(uniques)
     out = np.full(k + 1, np.datetime64("NaT"), dtype="datetime64[s]")
     bad = np.zeros(k + 1, dtype=bool)

@@ -70,6 +70,39 @@ class Coded:
         return recode(codes, merged, self.bad | other.bad)
 
 
+class _Unusable:
+    """Stands in for cells that cannot be compared (lists, dicts...): always unusable."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unusable cell>"
+
+
+UNUSABLE = _Unusable()
+
+
+def factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """``pd.factorize`` that survives unhashable cells (they become :data:`UNUSABLE`) and
+    values pandas cannot test for missingness (``Decimal('sNaN')``)."""
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except (TypeError, ArithmeticError, ValueError):
+        cells = np.empty(len(column), dtype=object)
+        cells[:] = [_hashable_or_unusable(v) for v in column.to_numpy(dtype=object)]
+        codes, uniques = pd.factorize(pd.Series(cells, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), uniques
+
+
+def _hashable_or_unusable(value: object) -> object:
+    try:
+        hash(value)
+        pd.isna(value)
+    except (TypeError, ArithmeticError, ValueError):
+        return UNUSABLE
+    return value
+
+
 def with_none(uniques: np.ndarray) -> np.ndarray:
     """``uniques`` plus a trailing ``None``, so that indexing with ``-1`` gives ``None``."""
     out = np.empty(len(uniques) + 1, dtype=object)
@@ -97,7 +130,7 @@ def map_distinct(
     ``convert(uniques) -> (values, bad)`` for the distinct values; missing input values
     give ``fill``/``False``.
     """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize(column)
     if len(uniques) == 0:
         n = len(column)
         return np.full(n, fill, dtype=dtype), np.zeros(n, dtype=bool)
@@ -162,8 +195,7 @@ def to_text(column: pd.Series) -> Coded:
         text[finite & ~integral] = [repr(float(v)) for v in uniq[finite & ~integral]]
         bad = np.append(~finite, False)[codes]
         return recode(codes.astype(np.int64), text, bad)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    codes = codes.astype(np.int64)
+    codes, uniques = factorize(column)
     if len(uniques) == 0:
         return Coded(codes, np.empty(0, dtype=object), np.zeros(n, dtype=bool))
     if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":

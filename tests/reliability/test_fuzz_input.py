@@ -81,8 +81,8 @@ ODD_TEXT = [
     "+61 (4) 22-333-444",
 ]
 
-# Inputs that still crash the core are left out of the generators and pinned by the strict
-# xfail tests at the end of this file (see KNOWN_CORE_DEFECTS): lone surrogates in column
+# Inputs that crashed the core are left out of the generators and pinned by regression
+# tests at the end of this file (see KNOWN_CORE_DEFECTS, all fixed): lone surrogates in column
 # *labels*, unhashable cells (lists, dicts), Decimal('sNaN'), amounts near the float maximum
 # and date-of-birth columns.  Lone surrogates and bytes in *cells* are generated.
 FINITE_LIMIT = 1e300  # |amount| beyond this overflows the money rounding (defect D)
@@ -375,9 +375,9 @@ def _aware(*stamps: str) -> pd.Series:
     return pd.Series(pd.to_datetime(list(stamps)).as_unit("s").tz_localize("Asia/Kathmandu"))
 
 
-#: Inputs that crash the core (layer 2), which this suite may not edit: reported to the
-#: lead.  Strict xfail: when a fix lands these fail as XPASS; then delete the entry and
-#: re-enable the input in the generators above.
+#: Inputs that crashed the core (layer 2) when this suite was written; fixed since
+#: (``values.factorize``, ``IssueLog`` object labels, ``identity.dobs``, ``money._half_up``,
+#: ``build._all_missing``) and kept as regression tests.
 KNOWN_CORE_DEFECTS = {
     # A. core/values.py to_text, core/times.py parse_times: pd.factorize on object cells
     # that are lists or dicts -> TypeError: unhashable type.
@@ -407,8 +407,8 @@ KNOWN_CORE_DEFECTS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="core defect reported to the lead (see KNOWN_CORE_DEFECTS)")
 @pytest.mark.parametrize("case", sorted(KNOWN_CORE_DEFECTS))
-def test_known_core_defects(case: str) -> None:
+def test_fixed_core_defects(case: str) -> None:
+    """Regression tests for the core defects this fuzzing found (all fixed)."""
     df, mapping = KNOWN_CORE_DEFECTS[case]
     _check(df, mapping, None)
