@@ -6,25 +6,14 @@ import asyncio
 import itertools
 import random
 
+from fake_time import FakeTime
+
 from seeka_nb.adapters.pacing import (
     MAX_BACKOFF_SECONDS,
     RateLimiter,
     backoff,
     retry_after_seconds,
 )
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_backoff_is_full_jitter_and_capped() -> None:
@@ -50,7 +39,7 @@ def test_retry_after_hints() -> None:
 
 
 def test_rate_limiter_spaces_starts() -> None:
-    t = FakeTime()
+    t = FakeTime(start=100.0)
     limiter = RateLimiter(20.0, clock=t.clock, sleep=t.sleep)
 
     async def go() -> list[float]:
@@ -66,7 +55,7 @@ def test_rate_limiter_spaces_starts() -> None:
 
 
 def test_a_throttle_halves_the_rate_honours_the_hint_then_recovers() -> None:
-    t = FakeTime()
+    t = FakeTime(start=100.0)
     limiter = RateLimiter(20.0, clock=t.clock, sleep=t.sleep)
     limiter.throttled(2.0)
     assert limiter.rate == 10.0 and limiter.throttles == 1
@@ -82,7 +71,7 @@ def test_a_throttle_halves_the_rate_honours_the_hint_then_recovers() -> None:
 
 
 def test_unpaced_limiter_never_waits() -> None:
-    t = FakeTime()
+    t = FakeTime(start=100.0)
     limiter = RateLimiter(None, clock=t.clock, sleep=t.sleep)
 
     async def many() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 import pandas as pd
+from fake_time import FakeTime  # noqa: F401  (re-exported for the tests here)
 
 from seeka_nb.adapters.transport import Response, Transport
 
@@ -20,25 +21,6 @@ from seeka_nb.adapters.transport import Response, Transport
 KEY = "pk_live_SUPERSECRETxKEYx7f3a9c1e2b"
 KEY_MIDDLE = "SUPERSECRETxKEY"
 ORG = "org-reliability"
-
-
-class FakeTime:
-    """Monotonic clock + async sleep that only moves the clock (no test sleeps for real)."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-    def wall(self) -> float:
-        return 1_750_000_000.0 + self.now
 
 
 def order_id(i: int) -> str:
