@@ -85,10 +85,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     creds = Credentials.from_env()
     if args.endpoint:
         creds = creds.with_endpoint(args.endpoint)
-    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
-    if args.dayfirst is not None:
-        options["dayfirst"] = args.dayfirst
-    events = df.seeka.to_events(**options)
+    events = df.seeka.to_events(**_conversion_options(args))
     print(events)
     report = events.send(
         creds,
@@ -119,9 +116,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"(encoding {marker.get('encoding')}, delimiter {marker.get('delimiter')!r}, "
         f"detected preset {marker.get('preset')!r})\n"
     )
-    options = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
-    if args.dayfirst is not None:
-        options["dayfirst"] = args.dayfirst
+    options = _conversion_options(args)
     print(df.seeka.mapping(preset=args.preset))
     try:
         events = df.seeka.to_events(**options)
@@ -149,6 +144,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if held else 0
 
 
+def _add_conversion_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how an export is read (validate and send share them)."""
+    parser.add_argument("--preset", help="layout preset (default: detected from the header)")
+    parser.add_argument("--tz", help="time zone of times written without one, e.g. Europe/London")
+    parser.add_argument("--currency", help="ISO 4217 currency for orders without one")
+    day = parser.add_mutually_exclusive_group()
+    day.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_true",
+        default=None,
+        help="read 01/02/2025 as 1 February",
+    )
+    day.add_argument(
+        "--monthfirst", dest="dayfirst", action="store_false", help="read 01/02/2025 as 2 January"
+    )
+
+
+def _conversion_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
+    if args.dayfirst is not None:
+        options["dayfirst"] = args.dayfirst
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the tests)."""
     parser = argparse.ArgumentParser(
@@ -161,30 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
     val = sub.add_parser("validate", help="check an order export before sending it")
     val.add_argument("file", help="the CSV export (Shopify, WooCommerce, Tiendanube...)")
-    val.add_argument("--preset", help="layout preset (default: detected from the header)")
-    val.add_argument("--tz", help="time zone of times written without one, e.g. Europe/London")
-    val.add_argument("--currency", help="ISO 4217 currency for orders without one")
-    day = val.add_mutually_exclusive_group()
-    day.add_argument(
-        "--dayfirst",
-        dest="dayfirst",
-        action="store_true",
-        default=None,
-        help="read 01/02/2025 as 1 February",
-    )
-    day.add_argument(
-        "--monthfirst", dest="dayfirst", action="store_false", help="read 01/02/2025 as 2 January"
-    )
+    _add_conversion_options(val)
     val.add_argument("--examples", type=int, default=5, help="example rows shown per code")
     val.set_defaults(handler=cmd_validate)
     snd = sub.add_parser("send", help="send an order export to Seeka (SEEKA_* credentials)")
     snd.add_argument("file", help="the CSV export")
-    snd.add_argument("--preset", help="layout preset (default: detected from the header)")
-    snd.add_argument("--tz", help="time zone of times written without one")
-    snd.add_argument("--currency", help="ISO 4217 currency for orders without one")
-    sday = snd.add_mutually_exclusive_group()
-    sday.add_argument("--dayfirst", dest="dayfirst", action="store_true", default=None)
-    sday.add_argument("--monthfirst", dest="dayfirst", action="store_false")
+    _add_conversion_options(snd)
     snd.add_argument("--dry-run", action="store_true", help="build the bodies, send nothing")
     snd.add_argument("--bodies", help="with --dry-run: folder to write the request bodies to")
     snd.add_argument("--ledger", help="ledger file (default .seeka/ledger.sqlite)")
