@@ -1,11 +1,16 @@
-"""Shared fixtures: the real order exports and the reference documents in ../shared."""
+"""Shared fixtures: the real exports and reference documents in ../shared; fake time and
+the send seams that use it (no test sleeps for real)."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
+from fake_time import FakeTime
 from fixture_paths import REAL_DATA, REFERENCE, require
+
+from seeka_nb.pipeline.runner import Seams
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +23,17 @@ def real_data() -> Path:
 def reference_dir() -> Path:
     """Folder of the Seeka documentation page and the TCF test vectors."""
     return require(REFERENCE)
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """A clock and an async sleep that only moves it."""
+    return FakeTime()
+
+
+@pytest.fixture
+def seams(fake_time: FakeTime) -> Seams:
+    """Send seams on fake time with a seeded random generator."""
+    return Seams(
+        clock=fake_time.clock, sleep=fake_time.sleep, now=fake_time.wall, rng=random.Random(7)
+    )

@@ -6,25 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from send_helpers import KEY, FakeTime
+from send_helpers import KEY
 
 import seeka_nb
 from seeka_nb import Credentials, Sandbox
-from seeka_nb.pipeline.runner import Seams
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def seams(fake_time: FakeTime) -> Seams:
-    import random
-
-    return Seams(
-        clock=fake_time.clock, sleep=fake_time.sleep, now=fake_time.wall, rng=random.Random(7)
-    )
 
 
 @pytest.fixture

@@ -1,26 +1,12 @@
-"""Fixtures of the reliability tests: fake time and seams, a ledger path, the fake key."""
+"""Fixtures of the reliability tests: credentials with the fake key, no progress bars
+(fake time and seams come from tests/conftest.py)."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
-from rel_support import KEY, ORG, FakeTime
+from rel_support import KEY, ORG
 
 from seeka_nb import Credentials
-from seeka_nb.pipeline.runner import Seams
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def seams(fake_time: FakeTime) -> Seams:
-    return Seams(
-        clock=fake_time.clock, sleep=fake_time.sleep, now=fake_time.wall, rng=random.Random(7)
-    )
 
 
 def credentials_for(url: str, **kw: str) -> Credentials:
