@@ -44,6 +44,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 del _accessor
 
+from . import _short_errors  # noqa: E402 - after the imports it needs
+
+_short_errors.install()  # ConfigurationError as one line in a notebook
+
 __all__ = [
     "AuthenticationError",
     "ColumnMapping",

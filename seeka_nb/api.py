@@ -16,6 +16,7 @@ from .credentials import Credentials
 from .pipeline import runner
 from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
+from .pipeline.stop import StopSignal
 
 
 class Events(core_events.Events):
@@ -34,6 +35,7 @@ class Events(core_events.Events):
         max_retries: int = 8,
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """Send the events to Seeka; returns a :class:`~seeka_nb.SendReport`.
@@ -46,7 +48,9 @@ class Events(core_events.Events):
         ``"none"``, ``"changed"`` (orders whose payload changed) or ``"all"``.
         ``dry_run=True`` builds every body and sends nothing (``report.bodies``).
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
-        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report.
+        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report; ``stop``, a
+        :class:`~seeka_nb.pipeline.stop.StopSignal`, ends the send from another thread
+        without an exception (the rest ``pending``, see ``report.stopped_reason``).
         """
         creds, options = self._prepare(credentials, locals())
         return self._send_sync(creds, options, _seams, None)
@@ -64,6 +68,7 @@ class Events(core_events.Events):
         max_retries: int = 8,
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """The awaitable variant of :meth:`send` (runs in the caller's event loop)."""
@@ -86,6 +91,7 @@ class Events(core_events.Events):
             "max_retries",
             "deadline",
             "progress",
+            "stop",
         )
         return creds, SendOptions(**{k: given[k] for k in names})
 

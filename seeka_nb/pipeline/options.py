@@ -11,6 +11,7 @@ from typing import Literal
 from ..adapters.ledger import Ledger
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+from .stop import StopSignal
 
 Resend = Literal["none", "changed", "all"]
 DEFAULT_LEDGER_PATH = os.path.join(".seeka", "ledger.sqlite")
@@ -25,7 +26,9 @@ class SendOptions:
     sandbox); ``concurrency``: requests in flight (``None``: automatic, enough to keep
     ``rate`` with the observed latency, 2 to 16); ``timeout``: seconds per request;
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
-    seconds for the send (what is not sent by then ends ``pending``).
+    seconds for the send (what is not sent by then ends ``pending``); ``stop``: a
+    :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
+    (what is not sent by then ends ``pending``).
     """
 
     dry_run: bool = False
@@ -37,6 +40,7 @@ class SendOptions:
     max_retries: int = 8
     deadline: float | None = None
     progress: bool | Callable[[int, int], None] | None = None
+    stop: StopSignal | None = None
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):
