@@ -21,7 +21,12 @@ __all__ = ["install"]
 
 
 def _one_line(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> Any:
-    shell.showtraceback((etype, value, tb), exception_only=True)
+    """Show ``ConfigurationError: message`` (in the shell's colours), nothing else."""
+    try:
+        lines = shell.InteractiveTB.get_exception_only(etype, value)
+        shell._showtraceback(etype, value, ["".join(lines).rstrip("\n")])
+    except Exception:  # an IPython without these: its own short form
+        shell.showtraceback((etype, value, tb), exception_only=True)
 
 
 def install() -> bool:

@@ -352,3 +352,25 @@ def test_an_empty_credentials_form_says_which_form_to_fill(events: seeka_nb.Even
     assert "incomplete in the credentials form" in panel.status.value
     with pytest.raises(seeka_nb.ConfigurationError, match="Read from environment"):
         events.send(form.credentials)
+
+
+def test_tables_mask_what_a_message_quotes() -> None:
+    from seeka_nb.widgets._panel_views import duplicates_html, issues_html
+
+    issues = pd.DataFrame(
+        {
+            "row": [3, 4],
+            "activity_id": ["A1", None],
+            "field": ["email", None],
+            "column": ["email", None],
+            "severity": ["warning", "error"],
+            "code": ["x", "y"],
+            "message": ["server said jane.doe@example.com is bad", "call +61 422 333 444"],
+        }
+    )
+    shown = issues_html(issues, max_rows=10)
+    assert "jane.doe@example.com" not in shown and "422 333 444" not in shown
+    assert "j•••@example.com" in shown and "•••44" in shown
+    assert "None" not in shown and "—" in shown  # missing values are a dash
+    dup = pd.DataFrame({"activity_id": ["A1"], "detail": ["rows with sam.lee@example.net"]})
+    assert "sam.lee" not in duplicates_html(dup, max_rows=10)
