@@ -72,7 +72,8 @@ def test_report_after_403_does_not_say_sent_and_retry_takes_new_credentials() ->
 
 
 @pytest.mark.parametrize(
-    ("n", "text"), [(0, "0 requests"), (1, "1 request"), (2, "2 requests"), (1200, "1,200 requests")]
+    ("n", "text"),
+    [(0, "0 requests"), (1, "1 request"), (2, "2 requests"), (1200, "1,200 requests")],
 )
 def test_plural(n: int, text: str) -> None:
     assert plural(n, "request") == text
@@ -108,8 +109,10 @@ def test_issue_table_has_no_nan_in_field_or_column() -> None:
 def test_sandbox_accepts_a_credentials_object() -> None:
     creds = seeka_nb.Credentials("org-1", "sandbox-key-1234")
     with seeka_nb.Sandbox(rate_limit=None, accepted_credentials=creds) as sb:
-        report = _orders(2).seeka.to_events().send(
-            creds.with_endpoint(sb.ingest_url), ledger=False, rate=None, progress=False
+        report = (
+            _orders(2)
+            .seeka.to_events()
+            .send(creds.with_endpoint(sb.ingest_url), ledger=False, rate=None, progress=False)
         )
     assert report.ok
     with pytest.raises(seeka_nb.ConfigurationError, match="Credentials"):

@@ -267,6 +267,7 @@ class Events:
             t.text.get("currencyCode", np.full(t.n_orders, None, dtype=object))[ok],
         )
         rows = [
+            ("Orders to send", f"{s['to_send']:,}"),
             ("Revenue to send", money_by_currency(s["revenue"])),
             ("Held back (errors in the data)", f"{s['held_back_error']:,}"),
             ("Held back (excluded by preset rules)", f"{s['held_back_excluded']:,}"),

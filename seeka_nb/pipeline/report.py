@@ -227,6 +227,14 @@ class SendReport:
         s = self.summary()
         esc = html.escape
         parts = []
+        if self.dry_run:
+            parts.append(
+                box(
+                    "<b>Dry run</b>: nothing was sent; <code>report.bodies</code> holds every "
+                    "request body.",
+                    colour=BLUE,
+                )
+            )
         if s["stopped"]:
             parts.append(box(f"<b>Stopped</b>: {esc(str(s['stopped']))}", colour=RED))
         parts.append(
@@ -235,6 +243,12 @@ class SendReport:
         )
         c = self.counts
         parts.append(svg_stacked_bar([(k, c[k], STATUS_COLOUR[k]) for k in STATUSES]))
+        rows = "".join(
+            f"<tr><td style='color:{STATUS_COLOUR[k]};padding-right:12px'>{esc(k)}</td>"
+            f"<td>{v:,}</td></tr>"
+            for k, v in s["counts"].items()
+        )
+        parts.append(f"<table style='border-collapse:collapse'>{rows}</table>")
         failed = self.frame[self.frame["status"].isin(("rejected", "failed"))]
         if len(failed):
             shown = failed[["activity_id", "status", "http_status", "error"]]
@@ -246,7 +260,9 @@ class SendReport:
         )
         step = self.next_step()
         parts.append(
-            f"<p><b>Next</b>: {esc(step)}</p>" if step else "<p>All done: every order is sent.</p>"
+            f"<p><b>Next</b>: {esc(step)}</p>"
+            if step
+            else "<p>All done: every order that could be sent is sent.</p>"
         )
         colour = GREEN if self.ok and not self.dry_run else (BLUE if self.dry_run else RED)
         return box("".join(parts), colour=colour)
