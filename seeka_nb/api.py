@@ -35,6 +35,7 @@ class Events(core_events.Events):
         max_retries: int = 8,
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
         stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
@@ -48,6 +49,8 @@ class Events(core_events.Events):
         ``"none"``, ``"changed"`` (orders whose payload changed) or ``"all"``.
         ``dry_run=True`` builds every body and sends nothing (``report.bodies``).
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
+        ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
+        the environment; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name extra trusted CAs).
         Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report; ``stop``, a
         :class:`~seeka_nb.pipeline.stop.StopSignal`, ends the send from another thread
         without an exception (the rest ``pending``, see ``report.stopped_reason``).
@@ -68,6 +71,7 @@ class Events(core_events.Events):
         max_retries: int = 8,
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
         stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
@@ -91,6 +95,7 @@ class Events(core_events.Events):
             "max_retries",
             "deadline",
             "progress",
+            "proxy",
             "stop",
         )
         return creds, SendOptions(**{k: given[k] for k in names})
@@ -107,7 +112,8 @@ class Events(core_events.Events):
         return report
 
     def _retrier(self, creds: Credentials, options: SendOptions, seams: runner.Seams | None) -> Any:
-        def again(activity_ids: list[str]) -> SendReport:
-            return self._send_sync(creds, options, seams, set(activity_ids))
+        def again(activity_ids: list[str], credentials: Credentials | None = None) -> SendReport:
+            use = credentials if credentials is not None else creds
+            return self._send_sync(use, options, seams, set(activity_ids))
 
         return again

@@ -26,7 +26,9 @@ class SendOptions:
     sandbox); ``concurrency``: requests in flight (``None``: automatic, enough to keep
     ``rate`` with the observed latency, 2 to 16); ``timeout``: seconds per request;
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
-    seconds for the send (what is not sent by then ends ``pending``); ``stop``: a
+    seconds for the send (what is not sent by then ends ``pending``); ``proxy``: URL of
+    an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
+    environment variables decide, as in other Python HTTP tools); ``stop``: a
     :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
     (what is not sent by then ends ``pending``).
     """
@@ -40,6 +42,7 @@ class SendOptions:
     max_retries: int = 8
     deadline: float | None = None
     progress: bool | Callable[[int, int], None] | None = None
+    proxy: str | None = None
     stop: StopSignal | None = None
 
     def __post_init__(self) -> None:
