@@ -13,6 +13,7 @@ Layers (a module imports only from its own layer or below; ``tests/test_layers.p
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from . import accessor as _accessor  # registers df.seeka
@@ -43,6 +44,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 del _accessor
+
+# Silent unless the application configures logging (``logging.basicConfig(level="INFO")``
+# in a notebook; ``-v`` on the command line).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "AuthenticationError",
