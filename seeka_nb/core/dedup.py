@@ -41,7 +41,7 @@ def _rows_by_order(table: OrderTable, mask: np.ndarray) -> dict[int, list[object
     frame = pd.DataFrame(
         {"o": table.row_order[pos], "label": np.asarray(table.labels, dtype=object)[pos]}
     )
-    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}
+    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}  # type: ignore[arg-type]
 
 
 def _values_text(values: np.ndarray, field: str) -> str:
@@ -70,7 +70,7 @@ def _distinct_by_order(
     sel = np.isin(codes, orders) & is_present(values)
     frame = pd.DataFrame({"o": codes[sel], "v": pd.Series(values[sel], dtype=object)})
     frame = frame.drop_duplicates()
-    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}
+    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}  # type: ignore[arg-type]
 
 
 def find_duplicates(table: OrderTable) -> pd.DataFrame:

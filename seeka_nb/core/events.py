@@ -235,7 +235,8 @@ class Events:
         )
         codes = self._table.issues.groupby(["severity", "code"], observed=True).size()
         top = "".join(
-            f"<li>{esc(str(sv))} · {esc(str(c))}: {n:,}</li>" for (sv, c), n in codes.items()
+            f"<li>{esc(str(key[0]))} · {esc(str(key[1]))}: {n:,}</li>"  # type: ignore[index]
+            for key, n in codes.items()
         )
         return (
             f"<div><b>seeka_nb.Events</b> (preset <code>{esc(s['preset'])}</code>)"

@@ -247,8 +247,8 @@ class ColumnMapping:
         lines = [f"ColumnMapping(preset={self.preset!r})"]
         for r in frame.itertuples(index=False):
             cols = r.columns or "(unmapped)"
-            extra = f"  [{r.note}]" if r.note else ""
-            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")
+            extra = f"  [{r.note}]" if r.note else ""  # type: ignore[str-bytes-safe]
+            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")  # type: ignore[str-bytes-safe]
         if self.unused:
             lines.append("  unused columns: " + ", ".join(str(c) for c in self.unused))
         lines.extend(f"  preset: {n}" for n in self.preset_notes)
@@ -276,8 +276,8 @@ def _as_columns(value: object) -> tuple[Hashable, ...]:
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, Iterable):
-        return (value,)  # type: ignore[return-value]
-    return tuple(value)  # type: ignore[arg-type]
+        return (value,)
+    return tuple(value)
 
 
 def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:

@@ -129,7 +129,7 @@ class Engine:
         self.stop_event = asyncio.Event()
         self._slots = asyncio.Condition()
         self.progress = progress
-        todo = [i for i in np.flatnonzero((self.table.status == "ok") & self.universe)]
+        todo: list[int] = np.flatnonzero((self.table.status == "ok") & self.universe).tolist()
         acked = {}
         if self.ledger is not None:
             ids = self.table.activity_id[todo].tolist()

@@ -255,11 +255,13 @@ def build_report(
             "row": labels[table.first_row[sel]],
             "status": pd.array(engine.status[sel], dtype="str"),
             "http_status": pd.array(
-                np.where(engine.http[sel] >= 0, engine.http[sel], None), dtype="Int64"
+                np.where(engine.http[sel] >= 0, engine.http[sel], None),  # type: ignore[call-overload]
+                dtype="Int64",
             ),
             "attempts": engine.attempts[sel],
             "batch": pd.array(
-                np.where(engine.batch[sel] >= 0, engine.batch[sel], None), dtype="Int64"
+                np.where(engine.batch[sel] >= 0, engine.batch[sel], None),  # type: ignore[call-overload]
+                dtype="Int64",
             ),
             "error": pd.array(engine.error[sel], dtype="str"),
             "sent_at": sent_at,
