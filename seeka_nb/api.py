@@ -106,7 +106,8 @@ class Events(core_events.Events):
         return report
 
     def _retrier(self, creds: Credentials, options: SendOptions, seams: runner.Seams | None) -> Any:
-        def again(activity_ids: list[str]) -> SendReport:
-            return self._send_sync(creds, options, seams, set(activity_ids))
+        def again(activity_ids: list[str], credentials: Credentials | None = None) -> SendReport:
+            use = credentials if credentials is not None else creds
+            return self._send_sync(use, options, seams, set(activity_ids))
 
         return again

@@ -17,7 +17,7 @@ def test_demo_converts_sends_to_a_sandbox_and_reruns(capsys: pytest.CaptureFixtu
     assert "12 orders to send" in out
     assert "missing_time" in out and "id_hazard" in out
     body = json.loads(out[out.index('{\n  "data"') : out.index("\nSending to a local sandbox")])
-    assert len(body["data"]) == 12
+    assert len(body["data"]) == 1  # preview(1): one event
     assert body["data"][0]["ev"]["payload"]["activityId"] == "1001"
     assert "sent 12, invalid 2" in out
     assert "accepted 12 unique event(s)" in out
