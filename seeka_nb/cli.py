@@ -23,7 +23,7 @@ from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
 from .adapters.sandbox import Sandbox
 from .credentials import Credentials
-from .errors import ConfigurationError, SeekaError
+from .errors import ConfigurationError, MappingError, SeekaError
 
 
 def _print_frame(frame: pd.DataFrame, limit: int = 20) -> None:
@@ -117,7 +117,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"detected preset {marker.get('preset')!r})\n"
     )
     options = _conversion_options(args)
-    print(df.seeka.mapping(preset=args.preset))
+    print(df.seeka.mapping(options["mapping"], preset=args.preset))
     try:
         events = df.seeka.to_events(**options)
     except ConfigurationError as exc:
@@ -149,6 +149,25 @@ def _add_conversion_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", help="layout preset (default: detected from the header)")
     parser.add_argument("--tz", help="time zone of times written without one, e.g. Europe/London")
     parser.add_argument("--currency", help="ISO 4217 currency for orders without one")
+    parser.add_argument(
+        "--map",
+        dest="map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="map a column to a Seeka field (repeatable; repeat a field for several columns, "
+        "e.g. --map status='Order Status'); FIELD= with no column switches the field off "
+        "(--map totalPrice= : the orders have no value); lineTotal is a line's amount",
+    )
+    parser.add_argument(
+        "--status-policy",
+        dest="status_policy",
+        action="append",
+        default=[],
+        metavar="CLASS=ACTION",
+        help="what to do with orders of a status class (repeatable): cancelled, refunded, "
+        "pending = hold|send; partially_refunded = send|net|hold; unknown = send|hold",
+    )
     day = parser.add_mutually_exclusive_group()
     day.add_argument(
         "--dayfirst",
@@ -162,8 +181,40 @@ def _add_conversion_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _pairs(values: Sequence[str], option: str, example: str) -> list[tuple[str, str]]:
+    out = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError(f"{option} {item!r}: write {example}.")
+        out.append((key.strip(), value))
+    return out
+
+
+def parse_map(values: Sequence[str]) -> dict[str, Any] | None:
+    """``["totalPrice=Amount", "status=A", "status=B", "email="]`` → a ``mapping=`` dict."""
+    mapping: dict[str, Any] = {}
+    for field, column in _pairs(values, "--map", "FIELD=COLUMN, e.g. --map lineTotal=Amount"):
+        if column == "":
+            mapping[field] = None
+        elif mapping.get(field) is None:
+            mapping[field] = column
+        else:
+            prev = mapping[field]
+            mapping[field] = [*(prev if isinstance(prev, list) else [prev]), column]
+    return mapping or None
+
+
 def _conversion_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
+    options: dict[str, Any] = {
+        "mapping": parse_map(args.map),
+        "preset": args.preset,
+        "tz": args.tz,
+        "currency": args.currency,
+    }
+    policy = dict(_pairs(args.status_policy, "--status-policy", "CLASS=ACTION, e.g. pending=send"))
+    if policy:
+        options["status_policy"] = policy
     if args.dayfirst is not None:
         options["dayfirst"] = args.dayfirst
     return options
@@ -212,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except SeekaError as exc:
-        print(f"seeka-nb: {exc}", file=sys.stderr)
+        hint = " On the command line: --map FIELD=COLUMN." if isinstance(exc, MappingError) else ""
+        print(f"seeka-nb: {exc}{hint}", file=sys.stderr)
         return 2
 
 
