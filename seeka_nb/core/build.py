@@ -32,10 +32,10 @@ from .customers import addresses, identity_lists
 from .grouping import Ragged, first_positions
 from .issues import IssueLog
 from .lines import Products
-from .mapping import ColumnMapping, MappingSpec, resolve_mapping
+from .mapping import ColumnMapping, MappingSpec, check_mapping_argument, resolve_mapping
 from .money import minor_units_of, round_money
 from .ordering import number_orders
-from .presets import Preset, get_preset
+from .presets import Preset, get_preset, looks_like
 from .status import apply_policy, check_policy, read_status
 from .times import format_utc, parse_times
 from .values import is_present, truncate
@@ -88,18 +88,25 @@ def prepare(
     """The working frame (with the preset's derived columns), the preset and the mapping."""
     if not isinstance(df, pd.DataFrame):
         raise ValidationError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
+    check_mapping_argument(mapping)
     pre = get_preset(preset)
     if df.shape[1] == 0:
         raise ValidationError("The DataFrame has no columns: nothing to convert.")
     work = pre.columns_for(df) if len(df) else df
-    cmap = resolve_mapping(
-        list(work.columns),
-        mapping,
-        preset_name=pre.name,
-        preset_mapping=pre.mapping,
-        preset_notes=pre.notes,
-        auto=pre.auto,
-    )
+    try:
+        cmap = resolve_mapping(
+            list(work.columns),
+            mapping,
+            preset_name=pre.name,
+            preset_mapping=pre.mapping,
+            preset_notes=pre.notes,
+            auto=pre.auto,
+        )
+    except MappingError as exc:
+        hint = looks_like(df, pre)
+        if hint:
+            raise MappingError(f"{hint}. {exc}") from None
+        raise
     return work, pre, cmap
 
 
@@ -171,6 +178,9 @@ def build_table(
                     column=col,
                     message=f"column {col!r} (mapped to {name}) has no values",
                 )
+    hint = looks_like(df, pre)
+    if hint:
+        log.add([-1], code="looks_like_preset", severity="warning", message=hint)
     warn_frame(log, consent_warnings)
     return _convert(ctx, pre, tz, dayfirst, consent, currency, policy, value_expected)
 

@@ -157,7 +157,7 @@ def _conflict_message(name: str, col: object, severity: str) -> str:
             f"{col!r} ({name}) differs between the rows of one order; the order is held "
             "back (which value is the order's is not known)"
         )
-    return f"differs from the order's first {name}; the first value is used"
+    return f"differs from the order's first {name}; the first value is sent"
 
 
 def _currency_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

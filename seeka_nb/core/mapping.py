@@ -37,6 +37,7 @@ from ..schema import (
     REQUIRED_FIELDS,
     STATUS_FIELD,
 )
+from .display import box, table_html
 
 MappingSpec = Mapping[str, "Hashable | Sequence[Hashable] | None"]
 
@@ -306,19 +307,24 @@ class ColumnMapping:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        body = "".join(
-            "<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
-            for r in self.to_frame().itertuples(index=False)
-        )
+        frame = self.to_frame()
+        tint = {"explicit": "#ddf4ff", "preset": "#fbefff", "auto": None}
+        tints = [
+            "#fff8c5" if r.note.startswith("ambiguous") else tint.get(r.source)
+            for r in frame.itertuples(index=False)
+        ]
         unused = ", ".join(esc(str(c)) for c in self.unused) or "none"
         notes = "".join(f"<li>{esc(n)}</li>" for n in self.preset_notes)
-        return (
-            f"<div><b>Seeka column mapping</b> (preset <code>{esc(self.preset)}</code>)"
-            "<table><thead><tr><th>field</th><th>columns</th><th>source</th><th>level</th>"
-            f"<th>note</th></tr></thead><tbody>{body}</tbody></table>"
-            f"<p>Unused columns: {unused}</p>"
+        return box(
+            f"<b>Seeka column mapping</b>: {len(self.fields)} fields from "
+            f"{len({c for cols in self.fields.values() for c in cols})} columns · preset "
+            f"<code>{esc(self.preset)}</code>"
+            + table_html(frame, tints=tints, max_rows=60)
+            + f"<p>Unused columns: {unused}</p>"
             + (f"<p>Preset rules:</p><ul>{notes}</ul>" if notes else "")
-            + "</div>"
+            + "<p>Change a choice with <code>mapping={'field': 'column'}</code> "
+            "(<code>None</code> switches a field off).</p>",
+            colour="#0969da",
         )
 
 
@@ -330,13 +336,49 @@ def _as_columns(value: object) -> tuple[Hashable, ...]:
     return tuple(value)  # type: ignore[arg-type]
 
 
+#: Everyday words for a field that are not column-name synonyms (normalised).
+MEANINGS: dict[str, str] = {
+    "date": "time",
+    "datetime": "time",
+    "timestamp": "time",
+    "when": "time",
+    "id": "activityId",
+    "amount": "totalPrice",
+    "value": "totalPrice",
+    "revenue": "totalPrice",
+    "price": "totalPrice",
+    "customer": "customerIdentifier",
+    "mail": "email",
+    "zip": "postcode",
+}
+
+
+def suggest_field(key: object) -> str | None:
+    """The Seeka field a mistaken mapping key most likely means.
+
+    By meaning first (``total`` → ``totalPrice``, ``date`` → ``time``, ``order`` →
+    ``activityId``: the column-name synonyms and :data:`MEANINGS`), then by spelling.
+    """
+    norm = normalise_name(key)
+    by_case = {f.lower(): f for f in ALL_FIELDS}
+    if norm in by_case:
+        return by_case[norm]
+    for name, ranks in SYNONYMS.items():
+        if any(norm in rank for rank in ranks):
+            return name
+    if norm in MEANINGS:
+        return MEANINGS[norm]
+    close = difflib.get_close_matches(str(key), ALL_FIELDS, n=1)
+    return close[0] if close else None
+
+
 def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
     unknown = [k for k in spec if k not in ALL_FIELDS]
     if unknown:
         hints = []
         for k in unknown:
-            close = difflib.get_close_matches(str(k), ALL_FIELDS, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            close = suggest_field(k)
+            hints.append(f"{k!r}" + (f" (did you mean {close!r}?)" if close else ""))
         raise MappingError(
             f"Unknown Seeka field(s) in mapping: {', '.join(hints)}. Keys are Seeka field "
             f"names: {', '.join(ALL_FIELDS)}."
@@ -351,6 +393,18 @@ def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
                     f"mapping[{key!r}] names column {col!r}, which is not in the DataFrame."
                     f"{hint} Columns: {list(columns)}."
                 )
+
+
+def check_mapping_argument(mapping: object) -> None:
+    """``to_events("Australia/Sydney")`` puts a time zone where the mapping goes: say so."""
+    if mapping is None or isinstance(mapping, Mapping):
+        return
+    shown = repr(mapping) if len(repr(mapping)) <= 60 else f"a {type(mapping).__name__}"
+    raise MappingError(
+        f"mapping must be a dict of Seeka field -> column, got {shown}. The other "
+        "options are keyword-only: to_events(tz='Australia/Sydney'), "
+        "to_events(preset='shopify'), to_events(mapping={'totalPrice': 'Total'})."
+    )
 
 
 def resolve_mapping(

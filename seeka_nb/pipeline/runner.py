@@ -67,7 +67,9 @@ async def asend(
     transport = (
         seams.transport(options)
         if seams.transport is not None
-        else HttpxTransport(timeout=options.timeout, max_connections=MAX_CONCURRENCY)
+        else HttpxTransport(
+            timeout=options.timeout, max_connections=MAX_CONCURRENCY, proxy=options.proxy
+        )
     )
     engine = Engine(
         events,
