@@ -202,6 +202,7 @@ def read_status(ctx: Context, first_row: np.ndarray) -> StatusResult | None:
     n_orders, codes = ctx.n_orders, ctx.codes
     kind = np.full(n_orders, -1, dtype=np.int64)
     refunded = np.full(n_orders, np.nan)
+    conflicted = np.zeros(n_orders, dtype=bool)
     words: dict[int, set[str]] = {}
     for col in cols:
         role = column_role(col)
@@ -246,7 +247,12 @@ def read_status(ctx: Context, first_row: np.ndarray) -> StatusResult | None:
                 "one line cancelled, another paid); the order is held back: which status "
                 "applies to the order is not known",
             )
+            # held back by the error, not excluded (that would hide the error)
+            bad = np.unique(codes[res.conflicts])
+            strongest[bad] = -1
+            conflicted[bad] = True
         kind = np.maximum(kind, strongest)
+    kind[conflicted] = -1
     return StatusResult(kind, refunded, words)
 
 
