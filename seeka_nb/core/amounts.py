@@ -155,7 +155,10 @@ def order_amounts(
     money = {k: round_money(v, cur) for k, v in money.items()}
     if "unitPrice" in products.columns:
         price = products.price
-        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)
+        unit = np.full(len(price), None, dtype=object)
+        known = ~np.isnan(price)
+        unit[known] = price[known]
+        products.columns["unitPrice"] = unit
     return money, products
 
 
