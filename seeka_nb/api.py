@@ -34,6 +34,7 @@ class Events(core_events.Events):
         max_retries: int = 8,
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """Send the events to Seeka; returns a :class:`~seeka_nb.SendReport`.
@@ -46,6 +47,8 @@ class Events(core_events.Events):
         ``"none"``, ``"changed"`` (orders whose payload changed) or ``"all"``.
         ``dry_run=True`` builds every body and sends nothing (``report.bodies``).
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
+        ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
+        the environment; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name extra trusted CAs).
         Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report.
         """
         creds, options = self._prepare(credentials, locals())
@@ -64,6 +67,7 @@ class Events(core_events.Events):
         max_retries: int = 8,
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """The awaitable variant of :meth:`send` (runs in the caller's event loop)."""
@@ -86,6 +90,7 @@ class Events(core_events.Events):
             "max_retries",
             "deadline",
             "progress",
+            "proxy",
         )
         return creds, SendOptions(**{k: given[k] for k in names})
 
@@ -101,7 +106,8 @@ class Events(core_events.Events):
         return report
 
     def _retrier(self, creds: Credentials, options: SendOptions, seams: runner.Seams | None) -> Any:
-        def again(activity_ids: list[str]) -> SendReport:
-            return self._send_sync(creds, options, seams, set(activity_ids))
+        def again(activity_ids: list[str], credentials: Credentials | None = None) -> SendReport:
+            use = credentials if credentials is not None else creds
+            return self._send_sync(use, options, seams, set(activity_ids))
 
         return again

@@ -25,7 +25,9 @@ class SendOptions:
     sandbox); ``concurrency``: requests in flight (``None``: automatic, enough to keep
     ``rate`` with the observed latency, 2 to 16); ``timeout``: seconds per request;
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
-    seconds for the send (what is not sent by then ends ``pending``).
+    seconds for the send (what is not sent by then ends ``pending``); ``proxy``: URL of
+    an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
+    environment variables decide, as in other Python HTTP tools).
     """
 
     dry_run: bool = False
@@ -37,6 +39,7 @@ class SendOptions:
     max_retries: int = 8
     deadline: float | None = None
     progress: bool | Callable[[int, int], None] | None = None
+    proxy: str | None = None
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):
