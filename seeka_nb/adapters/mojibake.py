@@ -64,8 +64,9 @@ def repair_mojibake(df: pd.DataFrame, *, repair: bool = True) -> dict[str, int]:
         if repair:
             values = distinct.to_numpy(dtype=object, copy=True)
             values[changed] = fixed[changed]
-            out = np.append(values, None)[codes]  # code -1 (missing) -> None
-            df.isetitem(position, pd.Series(out, index=df.index, dtype=column.dtype))
+            values = np.concatenate([values, np.array([None], dtype=object)])
+            out = values[codes]  # code -1 (missing) -> None
+            df.isetitem(position, pd.Series(out, index=df.index, dtype=column.dtype))  # type: ignore[arg-type]
     return found
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
 import io
 import os
 import re
@@ -150,7 +151,7 @@ def read_orders(
     if source.kind != "parquet":
         convert_measures(df, read_csv_kwargs)
     mojibake = _mojibake.repair_mojibake(df, repair=repair_mojibake)
-    duplicates = duplicate_columns(df.columns)
+    duplicates = duplicate_columns(list(df.columns))
     df.attrs[ATTRS_KEY] = {
         "preset": detect_preset(df.columns) or "generic",
         "source": source.name,
@@ -328,13 +329,11 @@ def _parse(
 
 
 def _check_pyarrow(kwargs: dict[str, Any]) -> None:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pyarrow") is None:
         raise ConfigurationError(
             "engine='pyarrow' needs the pyarrow package: pip install pyarrow, or leave "
             "engine= out to use pandas' own parser."
-        ) from None
+        )
     refused = [k for k in _PYARROW_REFUSES if k in kwargs]
     if refused:
         raise ConfigurationError(

@@ -11,6 +11,7 @@ that says what to do.
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import io
 import os
 import zipfile
@@ -18,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pandas as pd
 
@@ -56,7 +57,7 @@ def open_source(path: str | os.PathLike[str] | IO[bytes]) -> Iterator[Source]:
         if head.startswith(_GZIP):
             inner = gzip.GzipFile(fileobj=_from(handle, start), mode="rb")
             stack.enter_context(inner)
-            handle, start, container = inner, 0, "gzip"
+            handle, start, container = cast(IO[bytes], inner), 0, "gzip"
             name = name[:-3] if name.lower().endswith(".gz") else name
             head = _peek(handle, 0, 8, name)
         elif head.startswith(_ZIP) and not _is_xlsx(handle, start, name):
@@ -183,13 +184,11 @@ def read_excel(source: Source, kwargs: dict[str, Any]) -> pd.DataFrame:
     IDs, zips and phones typed as numbers come out as their digits (``1001``, not
     ``1001.0``); a leading zero Excel itself dropped cannot come back.
     """
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("openpyxl") is None:
         raise ConfigurationError(
             f"{source.name} is an Excel workbook; reading it needs openpyxl: "
             'pip install "seeka_nb[excel]" (or save the sheet as CSV).'
-        ) from None
+        )
     if kwargs.get("sheet_name", 0) is None or isinstance(kwargs.get("sheet_name"), list):
         raise ConfigurationError(
             "read_orders reads one sheet: pass sheet_name='<name>' (or its position)."
@@ -212,13 +211,11 @@ def read_excel(source: Source, kwargs: dict[str, Any]) -> pd.DataFrame:
 
 def read_parquet(source: Source, kwargs: dict[str, Any]) -> pd.DataFrame:
     """A Parquet file with its own column types (they were chosen when it was written)."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pyarrow") is None:
         raise ConfigurationError(
             f"{source.name} is a Parquet file; reading it needs pyarrow: "
             'pip install "seeka_nb[parquet]" (or pip install pyarrow).'
-        ) from None
+        )
     source.handle.seek(source.start)
     try:
         return pd.read_parquet(io.BytesIO(source.handle.read()), **kwargs)

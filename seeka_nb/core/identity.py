@@ -63,7 +63,7 @@ def _email_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out[rows] = (local[plain][good] + "@" + judged[good].str[2:]).to_numpy(dtype=object)
     # anything else (quoted, internationalised, odd dots...): the whole address
     for i in np.flatnonzero(~plain):
-        out[i] = _checked_email(s.iat[i])
+        out[i] = _checked_email(s.iat[int(i)])
     return out, out == None  # noqa: E711
 
 

@@ -395,7 +395,9 @@ def resolve_mapping(
     ambiguous: dict[str, tuple[Hashable, ...]] = {}
     notes: dict[str, str] = {}
     present = set(columns)
-    duplicated = {  # renamed repeats (x, x.1); a label repeated as such is refused later
+    duplicated: dict[
+        Hashable, tuple[str, ...]
+    ] = {  # renamed repeats (x, x.1); a label repeated as such is refused later
         c: tuple(m) for m in duplicate_columns(columns).values() if len(set(m)) > 1 for c in m
     }
     for name, value in spec.items():

@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """Encodings: strict UTF-8 first, then a charset-normalizer guess that comes out right for
 Shift-JIS/cp932, GB18030 and the Windows-125x code pages, reported in ``df.attrs``.
 
