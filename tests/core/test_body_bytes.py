@@ -1,0 +1,96 @@
+"""The request bodies stay byte-for-byte what they were (issue 17).
+
+Two guards: the SHA-256 of every encoded body of a seeded, varied frame, recorded once from
+the dict-based encoder before any speed work (``_RECORDED``; a deliberate change of the
+wire format updates them in the same commit, with the reason), and a slow reference
+encoder kept here — one dict per event through ``Events.to_list()``, grouped by 20,
+``orjson.dumps`` — that every fast path must match exactly, on the seeded frame and on
+generated ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+import pandas as pd
+from hypothesis import given, settings
+from test_properties import order_tables
+from varied_frame import MAPPING, varied_frame
+
+import seeka_nb
+
+# sha256 of each body of varied_frame() at 20 events per body, recorded from the code of
+# main at b8fa4d7 (dict per event, then orjson) before the fragment encoder existed.
+_RECORDED = [
+    "77bf2f5200720dc6806837c996e1fb4c91f002d6f9bdf19ebb53b1dce64aebe6",
+    "35d6e9140da72c1eee702f258ab538ac81b2db62b46ba404b30cb774de21056a",
+    "07308cd32715c68c1fc494655c20fb952429c36879243f8ce9a6836b05c52a1e",
+    "2b5e9f4a4f54ad668dea891629f868f541bdcb1a008cdaa02e1fb831c1f479e9",
+    "1956bfa1cc380d2cc200c796f2a34f13827b5900f7648743c8c7d6dea2db4f7b",
+    "212860183d04dae3fec9883cd9b72168d90d397b2734e857a2cb07ab20b62109",
+    "6648b66ffd96ac6fca0e8a359f1b1dfe594d5628114d363ec4feb6b8b5445078",
+    "c51b85fca01d7643e3827895409f208ead462f4cf63cb446ac26eaa40d928562",
+    "77e8493a9592bdb2c092bb9804b4ede111f2339ec3a81960e64c99f80ba43bfb",
+    "7c46039998f1f8528fbb6c18a2009e89eae738fc73430f97c6b1c04fd155a3ed",
+    "6e442a415aeb1ea182ddc08383b817c900f599344ea9fe126d86d57d28f50763",
+    "7eaed1fc60310002d6f558210547a705be1caac3037e379e6e5df3284739c4ae",
+]
+
+
+def _events(df: pd.DataFrame | None = None):
+    df = varied_frame() if df is None else df
+    return df.seeka.to_events(mapping=MAPPING, tz="Australia/Sydney")
+
+
+def reference_bodies(events, size: int = 20) -> list[bytes]:
+    """The slow reference: one dict per event, ``size`` per body, orjson."""
+    evs = events.to_list()
+    return [orjson.dumps({"data": evs[i : i + size]}) for i in range(0, len(evs), size)]
+
+
+def test_bodies_are_the_recorded_bytes() -> None:
+    bodies = list(_events().encoded_batches())
+    digests = [hashlib.sha256(b).hexdigest() for b in bodies]
+    assert digests == _RECORDED
+
+
+def test_recorded_bodies_cover_every_kind_of_value() -> None:
+    """The recorded frame really exercises what a fast encoder could get wrong."""
+    text = b"".join(_events().encoded_batches()).decode()
+    for needle in (
+        '"currencyCode":"JPY"',  # zero-decimal currency
+        '"privacy":{"tcfConsentString"',
+        '"address":[{',
+        '"phone":["+',
+        '"brandName"',
+        '"productIdentifier":',
+        '"totalShippingPrice"',
+        "\\n",  # escaped control character
+        "“",  # non-ASCII kept as UTF-8
+        '\\"Quoted\\"',
+    ):
+        assert needle in text, needle
+    assert '"products":[' in text and '"sku"' in text
+
+
+def test_fast_bodies_equal_the_reference_at_every_size() -> None:
+    events = _events()
+    for size in (1, 3, 7, 20):
+        assert list(events.encoded_batches(size)) == reference_bodies(events, size), size
+
+
+def test_decoded_bodies_equal_the_batches() -> None:
+    events = _events()
+    decoded = [orjson.loads(b) for b in events.encoded_batches()]
+    assert decoded == list(events.batches())
+
+
+@settings(max_examples=40, deadline=None)
+@given(order_tables())
+def test_fast_bodies_equal_the_reference_on_generated_tables(df: pd.DataFrame) -> None:
+    try:
+        events = df.seeka.to_events()
+    except seeka_nb.SeekaError:
+        return
+    assert list(events.encoded_batches()) == reference_bodies(events)
