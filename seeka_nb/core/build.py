@@ -19,6 +19,7 @@ from ..errors import MappingError, ValidationError
 from ..schema import (
     COMMERCE_MONEY_FIELDS,
     COMMERCE_STRING_FIELDS,
+    EARLIEST_ORDER_TIME,
     LINE_FIELDS,
     MAX_IDENTIFIER_LENGTH,
     MAX_TEXT_LENGTH,
@@ -35,7 +36,7 @@ from .mapping import ColumnMapping, MappingSpec, resolve_mapping
 from .money import check_totals, round_money
 from .ordering import number_orders
 from .presets import Preset, get_preset
-from .times import format_utc, parse_times
+from .times import format_utc, parse_times, time_bounds
 from .values import is_present, to_number, truncate
 
 ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
@@ -110,10 +111,14 @@ def build_table(
     dayfirst: bool | None = None,
     consent: str | None = None,
     currency: str | None = None,
+    now: float | None = None,
 ) -> OrderTable:
     """Convert order rows to an :class:`OrderTable` (see the module docstring).
 
-    ``dayfirst=None`` uses the preset's setting, else infers it from the values.
+    ``dayfirst=None`` uses the preset's setting, else infers it from the values.  ``now``
+    (UTC epoch seconds, from the caller: the core reads no clock) bounds order times: a
+    time before ``EARLIEST_ORDER_TIME`` or more than ``MAX_FUTURE_SECONDS`` after ``now``
+    is an error (``None``: only the lower bound is checked).
     """
     work, pre, cmap = prepare(df, mapping, preset)
     tz = tz if tz is not None else pre.tz
@@ -162,7 +167,7 @@ def build_table(
                     message=f"column {col!r} (mapped to {name}) has no values",
                 )
     warn_frame(log, consent_warnings)
-    return _convert(ctx, pre, tz, dayfirst, consent, currency)
+    return _convert(ctx, pre, tz, dayfirst, consent, currency, now)
 
 
 def _convert(
@@ -172,6 +177,7 @@ def _convert(
     dayfirst: bool | None,
     consent: str | None,
     currency: str | None,
+    now: float | None = None,
 ) -> OrderTable:
     cmap, log = ctx.cmap, ctx.log
     activity_id, raw_ids = number_orders(ctx, pre.group_by)
@@ -230,6 +236,22 @@ def _convert(
             "03/02/2025); read as month-first. Pass dayfirst=True if they are day-first",
         )
     ctx.error(times.bad, "time", tcol, "invalid_time", "not a date/time that can be read")
+    early, late = time_bounds(times.utc, now)
+    ctx.error(
+        early,
+        "time",
+        tcol,
+        "time_out_of_range",
+        f"order time before {EARLIEST_ORDER_TIME[:10]}: not a plausible order time (check "
+        "the column and its format); held back",
+    )
+    ctx.error(
+        late,
+        "time",
+        tcol,
+        "time_out_of_range",
+        "order time more than a day in the future: check the column and its time zone; held back",
+    )
     ctx.warn(
         times.shifted,
         "time",

@@ -11,6 +11,7 @@ from typing import Literal
 from ..adapters.ledger import Ledger
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+from .answers import DEFAULT_STALL_LIMIT
 
 Resend = Literal["none", "changed", "all"]
 DEFAULT_LEDGER_PATH = os.path.join(".seeka", "ledger.sqlite")
@@ -25,7 +26,10 @@ class SendOptions:
     sandbox); ``concurrency``: requests in flight (``None``: automatic, enough to keep
     ``rate`` with the observed latency, 2 to 16); ``timeout``: seconds per request;
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
-    seconds for the send (what is not sent by then ends ``pending``).
+    seconds for the send (what is not sent by then ends ``pending``); ``stall_limit``:
+    seconds without any batch acknowledged (or rejected) before the send stops, default
+    600 (10 minutes; ``None``: no limit) - what is left ends ``pending`` and the reason
+    says what the server kept answering.
     """
 
     dry_run: bool = False
@@ -36,6 +40,7 @@ class SendOptions:
     timeout: float = 30.0
     max_retries: int = 8
     deadline: float | None = None
+    stall_limit: float | None = DEFAULT_STALL_LIMIT
     progress: bool | Callable[[int, int], None] | None = None
 
     def __post_init__(self) -> None:
@@ -62,6 +67,10 @@ class SendOptions:
             raise ConfigurationError(f"max_retries={self.max_retries!r}: 0 or more.")
         if self.deadline is not None and not self.deadline > 0:
             raise ConfigurationError(f"deadline={self.deadline!r}: positive seconds or None.")
+        if self.stall_limit is not None and not self.stall_limit > 0:
+            raise ConfigurationError(
+                f"stall_limit={self.stall_limit!r}: positive seconds, or None for no limit."
+            )
 
 
 def open_ledger(

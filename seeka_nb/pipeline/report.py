@@ -5,11 +5,21 @@ no activity ID, so the counts by status always add up to what went in.  Statuses
 
 ``sent`` (Seeka answered 202) · ``already_sent`` (the ledger has it, same payload) ·
 ``changed`` (sent before with another payload; held back unless ``resend="changed"``) ·
-``duplicate`` (another run is sending it right now) · ``invalid`` (held back by an error
-in the data) · ``excluded`` (held back by a preset rule) · ``rejected`` (Seeka refused the
-event: 400/413/422, isolated by bisection) · ``failed`` (gave up after retries, or a
-non-retryable answer) · ``pending`` (not attempted or not finished: interrupt, deadline,
-rejected credentials) · ``dry_run`` (would have been sent).
+``duplicate`` (kept for compatibility; no longer produced: an order another live run
+holds ends ``pending``) · ``invalid`` (held back by an error in the data) · ``excluded``
+(held back by a preset rule) · ``rejected`` (Seeka refused the event: 400/413/422,
+isolated by bisection) · ``failed`` (gave up after retries, or a non-retryable answer) ·
+``pending`` (not attempted or not finished: interrupt, deadline, stall limit, rejected
+credentials, a ledger that cannot be written, or another send still holding the order) ·
+``dry_run`` (would have been sent).
+
+``ok`` is proven, never assumed: every order that was to be sent is acknowledged and
+recorded in the ledger (by this run or an earlier one).  ``unrecorded`` names orders
+Seeka accepted whose acceptance the ledger could not record (a full disk): a re-run will
+send them again (Seeka de-duplicates on ``activityId``).
+
+A report pickles (and cloudpickles) without the key: ``retry()`` on an unpickled report
+needs the credentials again (``report.retry(credentials)``).
 """
 
 from __future__ import annotations
@@ -56,7 +66,10 @@ class SendReport:
     interrupted: bool = False
     stopped_reason: str | None = None
     bodies: list[dict[str, Any]] = field(default_factory=list)
-    _again: Callable[[list[str]], SendReport] | None = field(default=None, repr=False)
+    unrecorded: list[str] = field(default_factory=list)
+    ledger_error: str | None = None
+    ledger_used: bool = False
+    _again: Callable[..., SendReport] | None = field(default=None, repr=False)
 
     # --- data ---------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -76,15 +89,19 @@ class SendReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing that should have been sent is rejected, failed or pending."""
+        """True only when every order that was to be sent is acknowledged (and, with a
+        ledger, recorded there): nothing rejected, failed, pending or unrecorded."""
         c = self.counts
-        return not any(c[s] for s in NOT_DONE)
+        return not any(c[s] for s in NOT_DONE) and not self.unrecorded
 
     def raise_for_failures(self) -> SendReport:
         """Raise :class:`~seeka_nb.errors.SendError` unless :attr:`ok` (for scripts)."""
         if not self.ok:
             c = self.counts
-            parts = ", ".join(f"{c[s]} {s}" for s in NOT_DONE if c[s])
+            parts = ", ".join(
+                [f"{c[s]} {s}" for s in NOT_DONE if c[s]]
+                + ([f"{len(self.unrecorded)} accepted but not recorded"] if self.unrecorded else [])
+            )
             first = self.frame.loc[self.frame["status"].isin(NOT_DONE), "error"].dropna()
             hint = f" First error: {first.iloc[0]}" if len(first) else ""
             raise SendError(
@@ -93,12 +110,13 @@ class SendReport:
             )
         return self
 
-    def retry(self) -> SendReport:
-        """Send the ``failed``, ``pending`` and ``rejected`` orders again (same options)."""
+    def retry(self, credentials: Any = None) -> SendReport:
+        """Send the ``failed``, ``pending`` and ``rejected`` orders again (same options;
+        ``credentials``: other credentials, needed for a report that was unpickled)."""
         if self._again is None:
             raise SendError("This report cannot be retried (it was not made by a send).")
         todo = self.frame.loc[self.frame["status"].isin(NOT_DONE), "activity_id"]
-        return self._again([str(a) for a in todo.dropna()])
+        return self._again([str(a) for a in todo.dropna()], credentials)
 
     def save_bodies(self, folder: str | Path) -> list[Path]:
         """Write the dry run's request bodies as ``body_00001.json``... into ``folder``."""
@@ -128,6 +146,8 @@ class SendReport:
             "dry_run": self.dry_run,
             "interrupted": self.interrupted,
             "stopped": self.stopped_reason,
+            "unrecorded": len(self.unrecorded),
+            "ledger_error": self.ledger_error,
         }
 
     def __repr__(self) -> str:
@@ -135,6 +155,11 @@ class SendReport:
         counts = ", ".join(f"{k} {v}" for k, v in s["counts"].items()) or "nothing"
         head = "dry run" if self.dry_run else ("interrupted" if self.interrupted else "sent")
         stop = f"; stopped: {s['stopped']}" if s["stopped"] else ""
+        if self.unrecorded:
+            stop += (
+                f"; {len(self.unrecorded)} accepted but not recorded in the ledger "
+                "(a re-run sends them again)"
+            )
         return (
             f"<SendReport ({head}) {s['orders']} orders: {counts}; {s['requests']} "
             f"requests in {s['seconds']:.2f}s ({s['requests_per_second']:.1f}/s, "
@@ -158,6 +183,11 @@ class SendReport:
         note = "<p><b>Dry run</b>: nothing was sent.</p>" if self.dry_run else ""
         if s["stopped"]:
             note += f"<p><b>Stopped</b>: {esc(str(s['stopped']))}</p>"
+        if self.unrecorded:
+            note += (
+                f"<p><b>Not recorded</b>: Seeka accepted {len(self.unrecorded):,} orders the "
+                "ledger could not record; a re-run sends them again.</p>"
+            )
         return (
             f"<div><b>SendReport</b> — {s['orders']:,} orders to {esc(self.endpoint)}{note}"
             f"<table>{cells}</table><p>{s['requests']:,} requests in {s['seconds']:.2f} s "
