@@ -41,7 +41,11 @@ def describe(response: Response, events: Sequence[dict[str, Any]] = ()) -> str:
     addresses, dates of birth...) are masked too, not only what looks like an email or a
     phone number."""
     body = response.body.decode("utf-8", errors="replace").strip()
-    body = mask_fragments(body, _identity_values(events))
+    values = _identity_values(events)
+    for value in values:  # whole values too short to have a fragment ("Li", "Zoë")
+        if len(value) < MIN_FRAGMENT:
+            body = re.sub(re.escape(value), "•••", body, flags=re.IGNORECASE)
+    body = mask_fragments(body, values)
     return clean_message(f"HTTP {response.status}" + (f": {body}" if body else ""))
 
 
