@@ -174,8 +174,10 @@ def test_finding_1_claims_of_a_killed_process_are_taken_over(tmp_path, fake_time
     other, _ = _other_run(path, creds, [order_id(i) for i in range(30)], pid=dead_pid)
     other.close()
     fake = FakeSeeka()
-    report = make_orders(0, n).seeka.to_events().send(
-        creds, ledger=path, _seams=seams_for(fake, fake_time)
+    report = (
+        make_orders(0, n)
+        .seeka.to_events()
+        .send(creds, ledger=path, _seams=seams_for(fake, fake_time))
     )
     assert report.ok and report.counts["sent"] == n
     assert sorted(fake.accepted) == [order_id(i) for i in range(n)]
@@ -203,8 +205,10 @@ def test_finding_2_a_hostile_status_is_a_retried_batch_not_a_ledger_crash(
 ):
     n, path, creds = 100, tmp_path / "l.sqlite", creds_for()
     fake = FakeSeeka(lambda k, ids, c: Response(status, {}, b"?") if k == 2 else Response(202))
-    report = make_orders(0, n).seeka.to_events().send(
-        creds, ledger=path, _seams=seams_for(fake, fake_time)
+    report = (
+        make_orders(0, n)
+        .seeka.to_events()
+        .send(creds, ledger=path, _seams=seams_for(fake, fake_time))
     )
     assert report.ok and report.counts["sent"] == n
     assert report.to_frame()["attempts"].max() == 2
@@ -264,8 +268,10 @@ def test_finding_2_a_ledger_that_fills_up_mid_send_names_what_it_could_not_recor
 @pytest.mark.parametrize("status", [501, 507, 500, 503])
 def test_5xx_answers_are_retried_not_final(tmp_path, fake_time, status):
     fake = FakeSeeka(lambda k, ids, c: Response(status, {}, b"busy") if k <= 2 else Response(202))
-    report = make_orders(0, 20).seeka.to_events().send(
-        creds_for(), ledger=False, concurrency=1, _seams=seams_for(fake, fake_time)
+    report = (
+        make_orders(0, 20)
+        .seeka.to_events()
+        .send(creds_for(), ledger=False, concurrency=1, _seams=seams_for(fake, fake_time))
     )
     assert report.ok and report.counts["sent"] == 20
     assert (report.to_frame()["attempts"] == 3).all()
@@ -275,8 +281,10 @@ def test_5xx_answers_are_retried_not_final(tmp_path, fake_time, status):
 def test_finding_3_429_forever_stops_at_the_stall_limit(tmp_path, fake_time):
     fake = FakeSeeka(lambda k, ids, c: Response(429, {"Retry-After": "999999"}, b""))
     start = fake_time.now
-    report = make_orders(0, 200).seeka.to_events().send(
-        creds_for(), ledger=tmp_path / "l.sqlite", _seams=seams_for(fake, fake_time)
+    report = (
+        make_orders(0, 200)
+        .seeka.to_events()
+        .send(creds_for(), ledger=tmp_path / "l.sqlite", _seams=seams_for(fake, fake_time))
     )
     assert report.counts["pending"] == 200 and not report.ok
     assert "stalled" in report.stopped_reason and "HTTP 429" in report.stopped_reason
@@ -289,8 +297,10 @@ def test_finding_3_429_forever_stops_at_the_stall_limit(tmp_path, fake_time):
 def test_finding_3_503_forever_and_the_stall_limit_option(tmp_path, fake_time):
     fake = FakeSeeka(lambda k, ids, c: Response(503, {}, b"down"))
     start = fake_time.now
-    report = make_orders(0, 400).seeka.to_events().send(
-        creds_for(), ledger=False, stall_limit=120, _seams=seams_for(fake, fake_time)
+    report = (
+        make_orders(0, 400)
+        .seeka.to_events()
+        .send(creds_for(), ledger=False, stall_limit=120, _seams=seams_for(fake, fake_time))
     )
     assert "stalled" in report.stopped_reason and "HTTP 503" in report.stopped_reason
     assert report.counts["pending"] > 0 and not report.ok
@@ -302,8 +312,10 @@ def test_finding_3_503_forever_and_the_stall_limit_option(tmp_path, fake_time):
 def test_finding_3_a_server_rejecting_everything_costs_a_few_batches_not_all(fake_time):
     n = 400  # 20 batches; bisecting each costs 39 requests
     fake = FakeSeeka(lambda k, ids, c: Response(400, {}, b"unknown field ev"))
-    report = make_orders(0, n).seeka.to_events().send(
-        creds_for(), ledger=False, concurrency=1, _seams=seams_for(fake, fake_time)
+    report = (
+        make_orders(0, n)
+        .seeka.to_events()
+        .send(creds_for(), ledger=False, concurrency=1, _seams=seams_for(fake, fake_time))
     )
     assert fake.requests == 3 * 39
     assert report.counts["rejected"] == 60 and report.counts["pending"] == n - 60
@@ -336,8 +348,10 @@ def test_finding_4_no_frame_holds_the_key_while_a_request_is_in_flight(fake_time
                 raise
 
     transport = Capturing(HttpxTransport(timeout=5, transport=httpx.MockTransport(handler)))
-    report = make_orders(0, 20).seeka.to_events().send(
-        creds_for(), ledger=False, max_retries=1, _seams=seams_for(transport, fake_time)
+    report = (
+        make_orders(0, 20)
+        .seeka.to_events()
+        .send(creds_for(), ledger=False, max_retries=1, _seams=seams_for(transport, fake_time))
     )
     assert seen and all(seen)  # the key did reach the wire
     assert report.counts["failed"] == 20  # an unexpected error is a failed batch, no raise
@@ -388,7 +402,7 @@ def test_finding_5_reports_and_events_pickle_without_the_key(tmp_path, fake_time
                 assert KEY.encode() not in data and KEY_MIDDLE.encode() not in data
         copy = pickle.loads(pickle.dumps(report))
         assert copy.counts == report.counts
-        with pytest.raises(ConfigurationError, match="report.retry\\(credentials\\)"):
+        with pytest.raises(ConfigurationError, match=r"report\.retry\(credentials\)"):
             copy.retry()
         again = cloudpickle.loads(cloudpickle.dumps(report)).retry(creds)
         assert again.ok and again.counts["sent"] == 20
@@ -430,7 +444,7 @@ def test_finding_6_no_identity_fragment_survives_the_cut(tmp_path, fake_time):
     shown = " ".join(report.to_frame()["error"].dropna()) + " " + stored
     values = [email_of(i) for i in range(n)] + [phone_of(i) for i in range(n)]
     values += [f"Givenname{i}" for i in range(n)] + [f"Familyname{i}" for i in range(n)]
-    values += ["O\"Neil-Brontë"]
+    values += ['O"Neil-Brontë']
     leaked = {f for f in fragments(values) if f in shown.lower()}
     assert leaked == set()
     for escaped in ("Zo\\u00eb", 'O\\"Neil', "Bront\\u00eb"):
