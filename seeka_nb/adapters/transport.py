@@ -34,7 +34,7 @@ class Response:
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # may quote personal data back
 
 
 class TransportFailure(Exception):
@@ -52,7 +52,9 @@ class TransportFailure(Exception):
 class Transport(Protocol):
     """The seam the send pipeline talks to."""
 
-    async def post(self, url: str, content: bytes, headers: Mapping[str, object]) -> Response:
+    async def post(
+        self, url: str, content: bytes | memoryview, headers: Mapping[str, object]
+    ) -> Response:
         """POST ``content``; return the answer or raise :class:`TransportFailure`."""
         ...
 
@@ -115,10 +117,12 @@ class HttpxTransport:
         )
         self._timeout = timeout
 
-    async def post(self, url: str, content: bytes, headers: Mapping[str, object]) -> Response:
+    async def post(
+        self, url: str, content: bytes | memoryview, headers: Mapping[str, object]
+    ) -> Response:
         deadline = asyncio.get_running_loop().time() + self._timeout
         plain, hidden = split_headers(headers)
-        request = self._client.build_request("POST", url, content=content, headers=plain)
+        request = self._client.build_request("POST", url, content=bytes(content), headers=plain)
         try:
             async with asyncio.timeout_at(deadline):
                 answer = await self._client.send(request, stream=True, auth=_RevealAtSend(hidden))

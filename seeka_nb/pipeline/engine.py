@@ -312,7 +312,8 @@ class Engine(Bookkeeping):
 
     # --- one batch ----------------------------------------------------------------------
     async def _post(self, items: list[Item]) -> None:
-        content = encode({"data": [it.event for it in items]})
+        # a memoryview: its repr shows no personal data (tracebacks with locals)
+        content = memoryview(encode({"data": [it.event for it in items]}))
         # The key stays inside Credentials' SecretKey: the transport reveals it only while
         # it writes the request (no frame of ours holds it in clear).
         headers = self.creds.request_headers()
