@@ -13,9 +13,11 @@ Layers (a module imports only from its own layer or below; ``tests/test_layers.p
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata as _metadata
+import logging as _logging
 
 from . import accessor as _accessor  # registers df.seeka
+from . import consent
 from .adapters.ledger import Ledger
 from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
@@ -38,11 +40,19 @@ from .errors import (
 from .pipeline.report import SendReport
 
 try:
-    __version__ = version("seeka_nb")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _metadata.version("seeka_nb")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-del _accessor
+# Silent unless the application configures logging (``logging.basicConfig(level="INFO")``
+# in a notebook; ``-v`` on the command line).
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+del _accessor, _metadata, _logging, annotations
+
+from . import _short_errors  # noqa: E402 - after the imports it needs
+
+_short_errors.install()  # ConfigurationError as one line in a notebook
 
 __all__ = [
     "AuthenticationError",
@@ -62,10 +72,20 @@ __all__ = [
     "SendReport",
     "ValidationError",
     "__version__",
+    "consent",
     "preset_names",
     "read_orders",
     "sample_orders",
 ]
+
+
+#: Subpackages a user may reach, beside ``__all__`` (``dir(seeka_nb)`` shows only these).
+_SUBMODULES = ("widgets",)
+
+
+def __dir__() -> list[str]:
+    """The public names only (no ``annotations``, no internal layers)."""
+    return sorted([*__all__, *_SUBMODULES])
 
 
 def __getattr__(name: str) -> object:

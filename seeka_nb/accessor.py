@@ -102,7 +102,7 @@ class SeekaAccessor:
 
         Options are those of :meth:`seeka_nb.Events.send` (``dry_run``, ``ledger``,
         ``resend``, ``rate``, ``concurrency``, ``timeout``, ``max_retries``, ``deadline``,
-        ``progress``).
+        ``progress``, ``proxy``).
         """
         events = self.to_events(
             mapping, preset=preset, tz=tz, dayfirst=dayfirst, consent=consent, currency=currency

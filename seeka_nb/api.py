@@ -18,6 +18,7 @@ from .errors import ConfigurationError
 from .pipeline import runner
 from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
+from .pipeline.stop import StopSignal
 
 
 class Events(core_events.Events):
@@ -37,6 +38,8 @@ class Events(core_events.Events):
         deadline: float | None = None,
         stall_limit: float | None = SendOptions.stall_limit,
         progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """Send the events to Seeka; returns a :class:`~seeka_nb.SendReport`.
@@ -51,7 +54,11 @@ class Events(core_events.Events):
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
         ``stall_limit``: seconds without any batch acknowledged before the send stops
         (default 600, i.e. 10 minutes; ``None``: no limit); the rest ends ``pending``.
-        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report.
+        ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
+        the environment; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name extra trusted CAs).
+        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report; ``stop``, a
+        :class:`~seeka_nb.pipeline.stop.StopSignal`, ends the send from another thread
+        without an exception (the rest ``pending``, see ``report.stopped_reason``).
         """
         creds, options = self._prepare(credentials, locals())
         return self._send_sync(creds, options, _seams, None)
@@ -70,6 +77,8 @@ class Events(core_events.Events):
         deadline: float | None = None,
         stall_limit: float | None = SendOptions.stall_limit,
         progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """The awaitable variant of :meth:`send` (runs in the caller's event loop)."""
@@ -93,6 +102,8 @@ class Events(core_events.Events):
             "deadline",
             "stall_limit",
             "progress",
+            "proxy",
+            "stop",
         )
         return creds, SendOptions(**{k: given[k] for k in names})
 
@@ -133,7 +144,7 @@ class Retrier:
         self, activity_ids: list[str], credentials: Credentials | None = None
     ) -> SendReport:
         creds = credentials if credentials is not None else self.creds
-        if creds.public_key.withheld:
+        if creds.secret_key.withheld:
             raise ConfigurationError(
                 "This report came from a pickle (or another process), which never holds the "
                 "public key: pass the credentials to retry, report.retry(credentials)."

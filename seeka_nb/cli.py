@@ -1,18 +1,24 @@
 """The ``seeka-nb`` command line (layer 5, surface).
 
 Subcommands: ``demo`` (convert the bundled sample, send it to an embedded sandbox, show
-the report), ``send FILE`` (read an export and send it; exit 1 when anything is not sent),
-``validate FILE`` (read an export, show the mapping, summary and issues; exit 1 when an
-order is held back by an error) and ``sandbox`` (run the local Seeka-compatible server in
-the foreground).  Exit code 2: the input could not be converted at all (a SeekaError).
+the report), ``validate FILE`` (read an export, show the mapping, summary and issues),
+``send FILE`` (read an export and send it) and ``sandbox`` (run the local
+Seeka-compatible server in the foreground).  Options are declared once in
+:mod:`seeka_nb.cli_options`; exit codes (the contract schedulers rely on) and the hints
+of a send live in :mod:`seeka_nb.cli_outcome`.  Human-readable text goes to stdout, or to
+stderr with ``--json`` (then stdout carries one JSON object).  ``-v`` logs the
+``seeka_nb`` logger to stderr.  ``python -m seeka_nb`` runs the same command.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +28,25 @@ from . import __version__
 from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
 from .adapters.sandbox import Sandbox
+from .cli_options import (
+    add_input,
+    add_output,
+    add_send,
+    conversion_options,
+    option_hint,
+    send_options,
+)
+from .cli_outcome import (
+    EPILOG,
+    NOT_SENT_STATUSES,
+    ExitCode,
+    json_error,
+    send_exit_code,
+    send_hints,
+)
 from .credentials import Credentials
-from .errors import ConfigurationError, SeekaError
+from .errors import AuthenticationError, SeekaError
+from .pipeline.options import SendOptions
 
 
 def _print_frame(frame: pd.DataFrame, limit: int = 20) -> None:
@@ -79,122 +102,182 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_send(args: argparse.Namespace) -> int:
+class CliError(Exception):
+    """A run that ends with ``code`` and a one-line ``message`` (no traceback)."""
+
+    def __init__(self, code: ExitCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextlib.contextmanager
+def _phase(code: ExitCode) -> Iterator[None]:
+    """Errors raised inside end the run with ``code`` and their message (plus the hint
+    naming the command-line option that fixes them)."""
+    try:
+        yield
+    except (SeekaError, OSError, UnicodeError) as exc:
+        if isinstance(exc, KeyboardInterrupt):  # SendInterrupted: handled by main()
+            raise
+        message = str(exc) if isinstance(exc, SeekaError) else f"{type(exc).__name__}: {exc}"
+        raise CliError(code, message + option_hint(message)) from exc
+
+
+def _read_and_convert(args: argparse.Namespace) -> tuple[pd.DataFrame, Any]:
+    """The export and its events (validate and send read the same way); exit 3 if not."""
+    with _phase(ExitCode.INPUT):
+        df = read_orders(args.file)
+        return df, df.seeka.to_events(**conversion_options(args))
+
+
+def cmd_send(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     """Read an export and send it (credentials from SEEKA_* variables or a .env file)."""
-    df = read_orders(args.file)
-    creds = Credentials.from_env()
-    if args.endpoint:
-        creds = creds.with_endpoint(args.endpoint)
-    events = df.seeka.to_events(**_conversion_options(args))
-    print(events)
-    report = events.send(
-        creds,
-        dry_run=args.dry_run,
-        ledger=args.ledger or None,
-        resend=args.resend,
-        rate=args.rate,
-        deadline=args.deadline,
-        progress=None if not args.quiet else False,
-    )
+    options = send_options(args)
+    with _phase(ExitCode.USAGE):
+        SendOptions(**options)
+    _df, events = _read_and_convert(args)
+    with _phase(ExitCode.CONFIG):
+        creds = Credentials.from_env()
+        if args.endpoint:
+            creds = creds.with_endpoint(args.endpoint)
+    if not args.quiet:
+        print(events)
+    try:
+        with _phase(ExitCode.CONFIG):
+            report = events.send(creds, **options)
+    except AuthenticationError as exc:
+        raise CliError(ExitCode.CONFIG, str(exc)) from exc
     print(report)
     if args.dry_run and args.bodies:
         paths = report.save_bodies(args.bodies)
         print(f"{len(paths)} request bodies written to {args.bodies}")
-    not_done = report.frame[report.frame["status"].isin(["rejected", "failed", "pending"])]
-    if len(not_done):
+    frame = report.frame
+    not_sent = frame[frame["status"].isin(NOT_SENT_STATUSES)]
+    if len(not_sent) and not args.quiet:
         print("\nNot sent:")
-        _print_frame(not_done[["activity_id", "status", "http_status", "error"]])
-    return 0 if report.ok else 1
+        _print_frame(not_sent[["activity_id", "status", "http_status", "error"]])
+    hints = send_hints(report)
+    for hint in hints:
+        print(f"  - {hint}")
+    code = send_exit_code(report)
+    columns = ["activity_id", "row", "status", "http_status", "attempts", "error"]
+    result = {
+        "file": Path(args.file).name,
+        "events": events.summary(),
+        "report": report.summary(),
+        "not_sent": _records(not_sent[columns]),
+        "hints": hints,
+    }
+    return code, result
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     """Read an export and report what would be sent and what is held back."""
-    df = read_orders(args.file)
+    df, events = _read_and_convert(args)
     marker = df.attrs.get("seeka_nb", {})
     print(
         f"{args.file}: {len(df)} rows, {df.shape[1]} columns "
         f"(encoding {marker.get('encoding')}, delimiter {marker.get('delimiter')!r}, "
         f"detected preset {marker.get('preset')!r})\n"
     )
-    options = _conversion_options(args)
-    print(df.seeka.mapping(preset=args.preset))
-    try:
-        events = df.seeka.to_events(**options)
-    except ConfigurationError as exc:
-        hint = " On the command line: --tz ZONE." if "tz=" in str(exc) else ""
-        raise ConfigurationError(f"{exc}{hint}") from exc
-    print()
+    if not args.quiet:
+        print(df.seeka.mapping(preset=args.preset))
+        print()
     print(events)
     issues = events.issues
-    print("\nIssues by code:")
-    if issues.empty:
-        print("  (none)")
+    by_code: list[dict[str, Any]] = []
     for (severity, code), group in issues.groupby(["severity", "code"], observed=True):
-        print(
-            f"  {severity:<9} {code:<24} {len(group):>6}  e.g. rows "
-            f"{', '.join(map(str, group['row'].head(args.examples)))}: "
-            f"{group['message'].iloc[0]}"
+        by_code.append(
+            {
+                "severity": str(severity),
+                "code": str(code),
+                "count": len(group),
+                "example_rows": [_plain(r) for r in group["row"].head(args.examples)],
+                "message": str(group["message"].iloc[0]),
+            }
         )
-    print("\nDuplicates:")
     dups = events.duplicates()
-    _print_frame(dups.groupby("kind").size().rename("findings").reset_index())
+    dup_counts = {str(k): int(v) for k, v in dups.groupby("kind").size().items()}
+    if not args.quiet:
+        print("\nIssues by code:")
+        if not by_code:
+            print("  (none)")
+        for item in by_code:
+            print(
+                f"  {item['severity']:<9} {item['code']:<24} {item['count']:>6}  e.g. rows "
+                f"{', '.join(map(str, item['example_rows']))}: {item['message']}"
+            )
+        print("\nDuplicates:")
+        _print_frame(dups.groupby("kind").size().rename("findings").reset_index())
     held = events.summary()["held_back_error"]
     if held:
         print(f"\n{held} order(s) held back by errors: fix them or accept leaving them out.")
-    return 1 if held else 0
+    result = {
+        "file": Path(args.file).name,
+        "read": {k: marker.get(k) for k in ("encoding", "delimiter", "preset")},
+        "events": events.summary(),
+        "issues_by_code": by_code,
+        "duplicates": dup_counts,
+    }
+    return (ExitCode.NOT_SENT if held else ExitCode.OK), result
 
 
-def _add_conversion_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say how an export is read (validate and send share them)."""
-    parser.add_argument("--preset", help="layout preset (default: detected from the header)")
-    parser.add_argument("--tz", help="time zone of times written without one, e.g. Europe/London")
-    parser.add_argument("--currency", help="ISO 4217 currency for orders without one")
-    day = parser.add_mutually_exclusive_group()
-    day.add_argument(
-        "--dayfirst",
-        dest="dayfirst",
-        action="store_true",
-        default=None,
-        help="read 01/02/2025 as 1 February",
-    )
-    day.add_argument(
-        "--monthfirst", dest="dayfirst", action="store_false", help="read 01/02/2025 as 2 January"
-    )
+def _plain(value: Any) -> Any:
+    """A JSON-safe scalar (numpy numbers to Python ones, missing to None)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
-def _conversion_options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
-    if args.dayfirst is not None:
-        options["dayfirst"] = args.dayfirst
-    return options
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the tests)."""
+    fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
-        prog="seeka-nb", description="Send order data from pandas to Seeka, safely."
+        prog="seeka-nb",
+        description="Send order data from pandas to Seeka, safely.",
+        epilog=EPILOG,
+        formatter_class=fmt,
     )
     parser.add_argument("--version", action="version", version=f"seeka-nb {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="convert the bundled sample and send it to a local sandbox")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = sub.add_parser(
+        "demo",
+        help="convert the bundled sample and send it to a local sandbox",
+        description="Convert the bundled sample, send it to an embedded sandbox, send again.",
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
     demo.add_argument("--show-body", action="store_true", help="print the first request body")
+    add_output(demo)
     demo.set_defaults(handler=cmd_demo)
-    val = sub.add_parser("validate", help="check an order export before sending it")
-    val.add_argument("file", help="the CSV export (Shopify, WooCommerce, Tiendanube...)")
-    _add_conversion_options(val)
-    val.add_argument("--examples", type=int, default=5, help="example rows shown per code")
+    val = sub.add_parser(
+        "validate",
+        help="check an order export before sending it (exit 1: orders held back)",
+        description="Read an export; show the mapping, the summary, issues and duplicates.",
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
+    add_input(val)
+    val.add_argument(
+        "--examples", type=int, default=5, metavar="N", help="example rows shown per issue code"
+    )
+    add_output(val)
     val.set_defaults(handler=cmd_validate)
-    snd = sub.add_parser("send", help="send an order export to Seeka (SEEKA_* credentials)")
-    snd.add_argument("file", help="the CSV export")
-    _add_conversion_options(snd)
-    snd.add_argument("--dry-run", action="store_true", help="build the bodies, send nothing")
-    snd.add_argument("--bodies", help="with --dry-run: folder to write the request bodies to")
-    snd.add_argument("--ledger", help="ledger file (default .seeka/ledger.sqlite)")
-    snd.add_argument("--resend", choices=["none", "changed", "all"], default="none")
-    snd.add_argument("--rate", type=float, default=20.0, help="requests/s (max 30)")
-    snd.add_argument("--deadline", type=float, help="seconds; what is left ends pending")
-    snd.add_argument("--endpoint", help="ingest URL (default: SEEKA_ENDPOINT or Seeka's)")
-    snd.add_argument("--quiet", action="store_true", help="no progress bar")
+    snd = sub.add_parser(
+        "send",
+        help="send an order export to Seeka (SEEKA_* credentials)",
+        description="Read an export and send it to Seeka; the ledger makes a re-run send "
+        "only what is not acknowledged yet.",
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
+    add_input(snd)
+    add_send(snd)
+    add_output(snd)
     snd.set_defaults(handler=cmd_send)
     try:
         from .adapters.sandbox.cli import register as register_sandbox
@@ -205,15 +288,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``seeka-nb`` command."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+@contextlib.contextmanager
+def _logging_to_stderr(verbosity: int) -> Iterator[None]:
+    """``-v``: the ``seeka_nb`` logger at INFO on stderr; ``-vv``: DEBUG."""
+    if not verbosity:
+        yield
+        return
+    logger = logging.getLogger("seeka_nb")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
     try:
-        return int(args.handler(args) or 0)
-    except SeekaError as exc:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``seeka-nb`` command; returns the exit code (see ``--help``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error (2)
+        code = exc.code if isinstance(exc.code, int) else ExitCode.USAGE
+        if code == ExitCode.USAGE and "--json" in argv:
+            print(json.dumps(json_error(None, ExitCode.USAGE, exc)))
+        return int(code)
+    as_json = getattr(args, "json", False)
+    stdout = sys.stdout
+    result: dict[str, Any] = {}
+    try:
+        with (
+            _logging_to_stderr(getattr(args, "verbose", 0)),
+            contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext(),
+        ):
+            outcome = args.handler(args)
+        code, result = outcome if isinstance(outcome, tuple) else (outcome or 0, {})
+        code = ExitCode(code)
+    except KeyboardInterrupt as exc:  # SendInterrupted too: its report is in exc.report
+        code = ExitCode.INTERRUPTED
+        print(f"seeka-nb: {str(exc) or 'interrupted (Ctrl-C)'}", file=sys.stderr)
+        report = getattr(exc, "report", None)
+        if report is not None:
+            result = {"report": report.summary()}
+    except (CliError, SeekaError) as exc:
+        code = exc.code if isinstance(exc, CliError) else ExitCode.USAGE
         print(f"seeka-nb: {exc}", file=sys.stderr)
-        return 2
+        if as_json:
+            print(json.dumps(json_error(args.command, code, exc)), file=stdout)
+        return int(code)
+    if as_json:
+        payload = {"command": args.command, "exit_code": int(code), "outcome": code.name.lower()}
+        print(json.dumps({**payload, **result}, default=str), file=stdout)
+    return int(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -189,13 +189,13 @@ class Credentials:
     """
 
     org_id: str
-    public_key: SecretKey = field(repr=False)  # a str is accepted and wrapped
+    public_key: SecretKey | str = field(repr=False)  # a str is wrapped in a SecretKey
     integration_name: str = schema.DEFAULT_INTEGRATION_NAME
     integration_version: str = PACKAGE_VERSION
     endpoint: str = schema.INGEST_URL
 
     def __post_init__(self) -> None:
-        key = self.public_key
+        key: object = self.public_key
         if isinstance(key, SecretKey):
             key = key.reveal()  # a withheld key: ConfigurationError asking for credentials
         object.__setattr__(self, "public_key", SecretKey(_clean("public_key", key)))
@@ -259,7 +259,7 @@ class Credentials:
         Holds the public key in clear (``X-Converge-Key``): never log or display the result.
         """
         headers: dict[str, str] = dict(self.request_headers())  # type: ignore[arg-type]
-        headers[schema.HEADER_KEY] = self.public_key.reveal()
+        headers[schema.HEADER_KEY] = self.secret_key.reveal()
         return headers
 
     def request_headers(self) -> dict[str, str | SecretKey]:
@@ -268,7 +268,7 @@ class Credentials:
         return {
             "Content-Type": schema.CONTENT_TYPE,
             schema.HEADER_ORG_ID: self.org_id,
-            schema.HEADER_KEY: self.public_key,
+            schema.HEADER_KEY: self.secret_key,
             schema.HEADER_CLIENT_VERSION: self.integration_version,
             schema.HEADER_CLIENT_TYPE: self.integration_name + schema.CLIENT_TYPE_SUFFIX,
         }
@@ -279,14 +279,21 @@ class Credentials:
 
     # -- safe views of the key --------------------------------------------------------------
     @property
+    def secret_key(self) -> SecretKey:
+        """The key as the :class:`SecretKey` ``public_key`` holds once constructed."""
+        key = self.public_key
+        assert isinstance(key, SecretKey)  # __post_init__ wraps every key
+        return key
+
+    @property
     def masked_key(self) -> str:
         """``"••••"`` and the key's last 4 characters (just ``"••••"`` under 12 characters)."""
-        return self.public_key.masked
+        return self.secret_key.masked
 
     @property
     def key_fingerprint(self) -> str:
         """16 hex digits of SHA-256(org ID, NUL, key): names the key without revealing it."""
-        material = f"{self.org_id}\0{self.public_key.reveal()}".encode()
+        material = f"{self.org_id}\0{self.secret_key.reveal()}".encode()
         return hashlib.sha256(material).hexdigest()[:_FINGERPRINT_LENGTH]
 
     @property

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fake_time import FakeTime
-from fixture_paths import REAL_DATA, REFERENCE, require
+from fixture_paths import REAL2_DATA, REAL_DATA, REFERENCE, require
 
 from seeka_nb.pipeline.runner import Seams
 
@@ -17,6 +17,12 @@ from seeka_nb.pipeline.runner import Seams
 def real_data() -> Path:
     """Folder of the six real exports; fails under CI when absent, skips elsewhere."""
     return require(REAL_DATA)
+
+
+@pytest.fixture(scope="session")
+def real2_data() -> Path:
+    """Folder of the six further real exports (real2); fails under CI when absent."""
+    return require(REAL2_DATA)
 
 
 @pytest.fixture(scope="session")

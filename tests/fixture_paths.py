@@ -13,6 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 REAL_DATA = SHARED / "data" / "real"
+REAL2_DATA = SHARED / "data" / "real2"
 REFERENCE = SHARED / "reference"
 
 

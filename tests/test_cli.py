@@ -17,7 +17,7 @@ def test_demo_converts_sends_to_a_sandbox_and_reruns(capsys: pytest.CaptureFixtu
     assert "12 orders to send" in out
     assert "missing_time" in out and "id_hazard" in out
     body = json.loads(out[out.index('{\n  "data"') : out.index("\nSending to a local sandbox")])
-    assert len(body["data"]) == 12
+    assert len(body["data"]) == 1  # preview(1): one event
     assert body["data"][0]["ev"]["payload"]["activityId"] == "1001"
     assert "sent 12, invalid 2" in out
     assert "accepted 12 unique event(s)" in out
@@ -70,7 +70,7 @@ def test_validate_exit_codes(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
     assert "negative_price" in out and "1 order(s) held back" in out
     naive = tmp_path / "naive.csv"
     naive.write_text("order_id,created_at\n1,2025-01-01 10:00\n", encoding="utf-8")
-    assert main(["validate", str(naive)]) == 2
+    assert main(["validate", str(naive)]) == 3  # cannot be converted as given
     assert "--tz ZONE" in capsys.readouterr().err
     assert main(["validate", str(naive), "--tz", "UTC"]) == 0
 
@@ -103,7 +103,7 @@ def test_send_command(tmp_path, monkeypatch, capsys: pytest.CaptureFixture[str])
         assert "cli-key-1234567890" not in out
     with Sandbox(rate_limit=None, accepted_credentials=[("org-cli", "another-key-000000")]) as sb:
         monkeypatch.setenv("SEEKA_ENDPOINT", sb.ingest_url)
-        assert main(["send", _orders_csv(tmp_path), "--ledger", ledger + "2", "--quiet"]) == 1
+        assert main(["send", _orders_csv(tmp_path), "--ledger", ledger + "2", "--quiet"]) == 4
         assert "rejected the credentials" in capsys.readouterr().out
 
 

@@ -28,6 +28,7 @@ def test_all_is_pinned() -> None:
             "SendReport",
             "ValidationError",
             "__version__",
+            "consent",
             "preset_names",
             "read_orders",
             "sample_orders",
@@ -52,3 +53,20 @@ def test_accessor_is_registered_and_stateless() -> None:
 
 def test_version_is_a_string() -> None:
     assert isinstance(seeka_nb.__version__, str) and seeka_nb.__version__.count(".") >= 1
+
+
+def test_consent_is_a_public_module() -> None:
+    from seeka_nb import consent
+    from seeka_nb.core import consent as core_consent
+
+    assert sorted(consent.__all__) == sorted(core_consent.__all__)
+    assert {"decode_tc", "validate_tc", "check_tc_strings", "TCString"} <= set(consent.__all__)
+    for name in consent.__all__:
+        assert getattr(consent, name) is getattr(core_consent, name), name
+
+
+def test_dir_shows_only_public_names() -> None:
+    names = dir(seeka_nb)
+    assert "annotations" not in names and "PackageNotFoundError" not in names
+    assert not [n for n in names if n.startswith("_") and n != "__version__"]
+    assert set(seeka_nb.__all__) <= set(names) and "widgets" in names

@@ -104,6 +104,7 @@ class HttpxTransport:
         timeout: float = 30.0,
         max_connections: int = 16,
         transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
     ) -> None:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
@@ -113,6 +114,7 @@ class HttpxTransport:
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             transport=transport,
+            proxy=proxy,
             trust_env=False,
         )
         self._timeout = timeout

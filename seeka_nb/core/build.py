@@ -32,10 +32,10 @@ from .customers import addresses, identity_lists
 from .grouping import Ragged, first_positions, per_order
 from .issues import IssueLog
 from .lines import Products, explode_products, normalise_lines
-from .mapping import ColumnMapping, MappingSpec, resolve_mapping
+from .mapping import ColumnMapping, MappingSpec, check_mapping_argument, resolve_mapping
 from .money import check_totals, round_money
 from .ordering import number_orders
-from .presets import Preset, get_preset
+from .presets import Preset, get_preset, looks_like
 from .times import format_utc, parse_times, time_bounds
 from .values import is_present, to_number, truncate
 
@@ -87,18 +87,25 @@ def prepare(
     """The working frame (with the preset's derived columns), the preset and the mapping."""
     if not isinstance(df, pd.DataFrame):
         raise ValidationError(f"Expected a pandas DataFrame, got {type(df).__name__}.")
+    check_mapping_argument(mapping)
     pre = get_preset(preset)
     if df.shape[1] == 0:
         raise ValidationError("The DataFrame has no columns: nothing to convert.")
     work = pre.columns_for(df) if len(df) else df
-    cmap = resolve_mapping(
-        list(work.columns),
-        mapping,
-        preset_name=pre.name,
-        preset_mapping=pre.mapping,
-        preset_notes=pre.notes,
-        auto=pre.auto,
-    )
+    try:
+        cmap = resolve_mapping(
+            list(work.columns),
+            mapping,
+            preset_name=pre.name,
+            preset_mapping=pre.mapping,
+            preset_notes=pre.notes,
+            auto=pre.auto,
+        )
+    except MappingError as exc:
+        hint = looks_like(df, pre)
+        if hint:
+            raise MappingError(f"{hint}. {exc}") from None
+        raise
     return work, pre, cmap
 
 
@@ -166,6 +173,9 @@ def build_table(
                     column=col,
                     message=f"column {col!r} (mapped to {name}) has no values",
                 )
+    hint = looks_like(df, pre)
+    if hint:
+        log.add([-1], code="looks_like_preset", severity="warning", message=hint)
     warn_frame(log, consent_warnings)
     return _convert(ctx, pre, tz, dayfirst, consent, currency, now)
 
@@ -182,7 +192,7 @@ def _convert(
     cmap, log = ctx.cmap, ctx.log
     activity_id, raw_ids = number_orders(ctx, pre.group_by)
     codes, n_orders = ctx.codes, ctx.n_orders
-    row_ids = np.where(codes >= 0, activity_id[np.maximum(codes, 0)], None)
+    row_ids = np.where(codes >= 0, activity_id[np.maximum(codes, 0)], None)  # type: ignore[call-overload]
     first_row = first_positions(codes, codes >= 0, n_orders)
     n_rows = np.bincount(codes[codes >= 0], minlength=n_orders)
     conflicts: dict[str, np.ndarray] = {}
@@ -379,7 +389,7 @@ def _convert(
     money = {k: round_money(v, cur) for k, v in money.items()}
     if "unitPrice" in products.columns:
         price = products.price
-        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)
+        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)  # type: ignore[call-overload]
     if is_present(cur).any():
         products.columns["currencyCode"] = cur[owner]
 
@@ -391,9 +401,9 @@ def _convert(
     for rag in lists.values():
         has_identity |= rag.counts() > 0
     for addr in address_sets:  # a country alone identifies nobody
-        for name, vals in addr.items():
+        for name, part in addr.items():
             if name not in ("country", "countryCode"):
-                has_identity |= is_present(vals)
+                has_identity |= is_present(part)
     ctx.order_issue(
         np.flatnonzero(~has_identity),
         first_row,

@@ -125,7 +125,12 @@ class Context:
                 res.conflicts,
                 code="conflicting_value",
                 severity=severity,  # type: ignore[arg-type]
-                message=f"differs from the order's first {name}; the first value is used",
+                message=(
+                    f"differs from the order's first {name}; the order is held back "
+                    "(one order ID cannot carry two values)"
+                    if severity == "error"
+                    else f"differs from the order's first {name}; the first value is sent"
+                ),
                 field=name,
                 column=col,
             )

@@ -20,9 +20,42 @@ import numpy as np
 import pandas as pd
 
 from .build import OrderTable
+from .display import box, table_html
 from .values import is_present
 
 DUPLICATE_COLUMNS = ("activity_id", "kind", "field", "rows", "n_rows", "detail")
+
+
+class DuplicateFindings(pd.DataFrame):
+    """The duplicates report: a DataFrame (one row per finding) that displays as a
+    readable, coloured table in a notebook.  Anything computed from it is a plain
+    DataFrame."""
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        if self.empty:
+            return box("<b>Duplicate findings</b>: none. Every activity ID is one clean order.")
+        frame = pd.DataFrame(self)
+        counts = frame["kind"].value_counts()
+        words = ", ".join(f"{k} {v}" for k, v in counts.items())
+        return box(
+            f"<b>Duplicate findings</b>: {len(frame)} ({words})"
+            + table_html(frame, tints=[KIND_TINT.get(k) for k in frame["kind"]], max_rows=50)
+            + "<p>The activity ID is Seeka's de-duplication key, shared with the browser "
+            "SDK: IDs spelled differently become separate orders.</p>",
+            colour="#bc4c00",
+        )
+
+
+KIND_TINT = {
+    "conflicting_values": "#ffebe9",
+    "id_hazard": "#fff1e5",
+    "duplicate_lines": "#fff8c5",
+    "split_order": "#fff8c5",
+}
 _SHOW_VALUES = {
     "time",
     "currencyCode",
@@ -41,7 +74,7 @@ def _rows_by_order(table: OrderTable, mask: np.ndarray) -> dict[int, list[object
     frame = pd.DataFrame(
         {"o": table.row_order[pos], "label": np.asarray(table.labels, dtype=object)[pos]}
     )
-    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}
+    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}  # type: ignore[arg-type]
 
 
 def _values_text(values: np.ndarray, field: str) -> str:
@@ -70,7 +103,7 @@ def _distinct_by_order(
     sel = np.isin(codes, orders) & is_present(values)
     frame = pd.DataFrame({"o": codes[sel], "v": pd.Series(values[sel], dtype=object)})
     frame = frame.drop_duplicates()
-    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}
+    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}  # type: ignore[arg-type]
 
 
 def find_duplicates(table: OrderTable) -> pd.DataFrame:

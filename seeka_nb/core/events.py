@@ -22,7 +22,20 @@ from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST
 from .body import BodyBuilder, encode
 from .build import OrderTable
 from .consent_checks import check_consent_value, warn_frame
-from .dedup import find_duplicates
+from .dedup import DuplicateFindings, find_duplicates
+from .display import (
+    GREEN,
+    RED,
+    SEVERITY_COLOUR,
+    SEVERITY_TINT,
+    box,
+    kv_table,
+    money_by_currency,
+    plural,
+    svg_stacked_bar,
+    svg_timeline,
+    table_html,
+)
 from .issues import IssueLog
 from .mapping import ColumnMapping
 from .values import is_present
@@ -100,12 +113,20 @@ class Events:
             yield encode(body)
 
     def preview(self, n: int = 1) -> Preview:
-        """The first ``n`` request bodies, pretty-printed JSON."""
-        parts = []
-        for k, body in enumerate(self.batches()):
-            if k >= n:
-                break
-            parts.append(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        """The first ``n`` events as the request body that would carry them, pretty-printed.
+
+        ``n`` counts events, not bodies: ``preview(1)`` is one event in one body.  Past 20
+        events (Seeka's limit per request) the preview shows as many bodies as needed.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            from ..errors import ConfigurationError
+
+            raise ConfigurationError(f"preview(n={n!r}): n is a number of events, at least 1.")
+        chosen = self._send[:n].tolist()
+        parts = [
+            orjson.dumps(body, option=orjson.OPT_INDENT_2).decode()
+            for body in self._builder.bodies(chosen, MAX_EVENTS_PER_REQUEST)
+        ]
         return Preview("\n".join(parts) if parts else "(no events to send)")
 
     def with_consent(self, tc_string: str, *, only_missing: bool = True) -> Events:
@@ -145,7 +166,7 @@ class Events:
 
     def duplicates(self) -> pd.DataFrame:
         """Activity IDs that repeat in ways that matter (see :mod:`seeka_nb.core.dedup`)."""
-        return self._duplicates.copy()
+        return DuplicateFindings(self._duplicates.copy())
 
     def to_frame(self, *, include_held_back: bool = False) -> pd.DataFrame:
         """One row per event: ID, time, currency, total, products, identity present."""
@@ -211,42 +232,77 @@ class Events:
 
     def __repr__(self) -> str:
         s = self.summary()
-        rev = ", ".join(f"{c} {v:,.2f}" for c, v in s["revenue"].items()) or "—"
         iss = s["issues"]
         return (
-            f"<seeka_nb.Events: {s['to_send']} orders to send "
-            f"({s['line_items']} line items) from {s['rows']} rows; "
+            f"<seeka_nb.Events: {plural(s['to_send'], 'order')} to send "
+            f"({plural(s['line_items'], 'line item')}) from {plural(s['rows'], 'row')}; "
             f"held back: {s['held_back_error']} with errors, "
-            f"{s['held_back_excluded']} excluded; revenue {rev}; issues: "
-            f"{iss['error']} errors, {iss['excluded']} excluded, {iss['warning']} warnings; "
-            f"{s['duplicates']} duplicate findings; preset {s['preset']!r}>"
+            f"{s['held_back_excluded']} excluded; revenue {money_by_currency(s['revenue'])}; "
+            f"issues: {plural(iss['error'], 'error')}, {iss['excluded']} excluded, "
+            f"{plural(iss['warning'], 'warning')}; "
+            f"{plural(s['duplicates'], 'duplicate finding')}; preset {s['preset']!r}>"
         )
+
+    def held_back(self) -> pd.DataFrame:
+        """Held-back orders by reason: severity, code, orders, an example message."""
+        iss = self._table.issues
+        held = iss[iss["severity"].isin(["error", "excluded"])]
+        if held.empty:
+            return pd.DataFrame(columns=["severity", "code", "orders", "example"])
+        out = (
+            held.groupby(["severity", "code"], observed=True, sort=False)
+            .agg(orders=("activity_id", "nunique"), example=("message", "first"))
+            .reset_index()
+            .sort_values(["severity", "orders"], ascending=[True, False], kind="stable")
+        )
+        return out.reset_index(drop=True)
 
     def _repr_html_(self) -> str:
         s = self.summary()
         esc = html.escape
+        t = self._table
+        ok = t.status == "ok"
+        head = (
+            f"<b>seeka_nb.Events</b>: {plural(s['to_send'], 'order')} to send "
+            f"({plural(s['line_items'], 'line item')}) from {plural(s['rows'], 'input row')}"
+            f" · preset <code>{esc(s['preset'])}</code>"
+        )
+        chart = svg_timeline(
+            pd.Series(pd.to_datetime(t.time_utc[ok])),
+            t.money.get("totalPrice", np.full(t.n_orders, np.nan))[ok],
+            t.text.get("currencyCode", np.full(t.n_orders, None, dtype=object))[ok],
+        )
         rows = [
             ("Orders to send", f"{s['to_send']:,}"),
-            ("Line items", f"{s['line_items']:,}"),
-            ("Input rows", f"{s['rows']:,}"),
-            ("Held back (errors)", f"{s['held_back_error']:,}"),
-            ("Held back (excluded by preset)", f"{s['held_back_excluded']:,}"),
-            ("Rows without activity ID", f"{s['rows_without_id']:,}"),
+            ("Revenue to send", money_by_currency(s["revenue"])),
+            ("Held back (errors in the data)", f"{s['held_back_error']:,}"),
+            ("Held back (excluded by preset rules)", f"{s['held_back_excluded']:,}"),
         ]
-        rows += [(f"Revenue {c}", f"{v:,.2f}") for c, v in s["revenue"].items()]
-        rows += [(f"Issues: {k}", f"{v:,}") for k, v in s["issues"].items()]
+        if s["rows_without_id"]:
+            rows.append(("Rows without an activity ID", f"{s['rows_without_id']:,}"))
         rows.append(("Duplicate findings", f"{s['duplicates']:,}"))
-        body = "".join(
-            f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td></tr>" for a, b in rows
+        parts = [head, chart, kv_table(rows)]
+        held = self.held_back()
+        if len(held):
+            parts.append("<b>Held back, by reason</b>")
+            parts.append(table_html(held, tints=[SEVERITY_TINT[v] for v in held["severity"]]))
+        codes = (
+            t.issues.groupby(["severity", "code"], observed=True, sort=False)
+            .agg(count=("message", "size"), example=("message", "first"))
+            .reset_index()
+            .sort_values(["severity", "count"], ascending=[True, False], kind="stable")
         )
-        codes = self._table.issues.groupby(["severity", "code"], observed=True).size()
-        top = "".join(
-            f"<li>{esc(str(sv))} · {esc(str(c))}: {n:,}</li>" for (sv, c), n in codes.items()
+        if len(codes):
+            iss = s["issues"]
+            bar = svg_stacked_bar(
+                [(k, iss[k], SEVERITY_COLOUR[k]) for k in ("error", "excluded", "warning")],
+                width=320,
+            )
+            parts.append("<b>Issues by severity</b>" + bar)
+            parts.append(table_html(codes, tints=[SEVERITY_TINT[v] for v in codes["severity"]]))
+        parts.append(
+            "<p>Next: <code>.issues</code> (every problem, by row), <code>.duplicates()</code>, "
+            "<code>.preview(1)</code> (the exact JSON), <code>.send(credentials)</code>.</p>"
         )
-        return (
-            f"<div><b>seeka_nb.Events</b> (preset <code>{esc(s['preset'])}</code>)"
-            f"<table>{body}</table>"
-            + (f"<details><summary>Issues by code</summary><ul>{top}</ul></details>" if top else "")
-            + "<p>See <code>.issues</code>, <code>.duplicates()</code>, "
-            "<code>.preview()</code>.</p></div>"
-        )
+        colour = RED if s["held_back_error"] else GREEN
+        return box("".join(parts), colour=colour)

@@ -103,16 +103,21 @@ class IssueLog:
                 messages.extend(c.message)
         has_row = pos >= 0
         safe = np.where(has_row, pos, 0)
-        row = np.where(has_row, np.asarray(labels, dtype=object)[safe], None)
-        aid = np.where(has_row, activity_ids[safe], None)
+        row = np.where(has_row, np.asarray(labels, dtype=object)[safe], None)  # type: ignore[call-overload]
+        aid = np.where(has_row, activity_ids[safe], None)  # type: ignore[call-overload]
         frame = pd.DataFrame(
             {
                 "row": pd.Series(row, dtype=object),
                 "activity_id": pd.array(aid, dtype="str"),
-                "field": pd.array(rep([c.field for c in self.chunks]), dtype="str"),
+                # "" where a problem is about no single field or column (never NaN/None,
+                # which read as a defect in a table)
+                "field": pd.array(rep([c.field or "" for c in self.chunks]), dtype="str"),
                 # the user's labels as given (object: they may be any hashable, or text
                 # that is not valid UTF-8)
-                "column": pd.Series(rep([c.column for c in self.chunks]), dtype=object),
+                "column": pd.Series(
+                    rep(["" if c.column is None else c.column for c in self.chunks]),
+                    dtype=object,
+                ),
                 "severity": pd.Categorical(
                     rep([c.severity for c in self.chunks]),
                     categories=["error", "excluded", "warning"],

@@ -27,6 +27,7 @@ from ..schema import (
     PRODUCTS_LIST_FIELD,
     REQUIRED_FIELDS,
 )
+from .display import box, table_html
 
 MappingSpec = Mapping[str, "Hashable | Sequence[Hashable] | None"]
 
@@ -247,8 +248,8 @@ class ColumnMapping:
         lines = [f"ColumnMapping(preset={self.preset!r})"]
         for r in frame.itertuples(index=False):
             cols = r.columns or "(unmapped)"
-            extra = f"  [{r.note}]" if r.note else ""
-            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")
+            extra = f"  [{r.note}]" if r.note else ""  # type: ignore[str-bytes-safe]
+            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")  # type: ignore[str-bytes-safe]
         if self.unused:
             lines.append("  unused columns: " + ", ".join(str(c) for c in self.unused))
         lines.extend(f"  preset: {n}" for n in self.preset_notes)
@@ -256,19 +257,24 @@ class ColumnMapping:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        body = "".join(
-            "<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
-            for r in self.to_frame().itertuples(index=False)
-        )
+        frame = self.to_frame()
+        tint = {"explicit": "#ddf4ff", "preset": "#fbefff", "auto": None}
+        tints = [
+            "#fff8c5" if str(r.note).startswith("ambiguous") else tint.get(str(r.source))
+            for r in frame.itertuples(index=False)
+        ]
         unused = ", ".join(esc(str(c)) for c in self.unused) or "none"
         notes = "".join(f"<li>{esc(n)}</li>" for n in self.preset_notes)
-        return (
-            f"<div><b>Seeka column mapping</b> (preset <code>{esc(self.preset)}</code>)"
-            "<table><thead><tr><th>field</th><th>columns</th><th>source</th><th>level</th>"
-            f"<th>note</th></tr></thead><tbody>{body}</tbody></table>"
-            f"<p>Unused columns: {unused}</p>"
+        return box(
+            f"<b>Seeka column mapping</b>: {len(self.fields)} fields from "
+            f"{len({c for cols in self.fields.values() for c in cols})} columns · preset "
+            f"<code>{esc(self.preset)}</code>"
+            + table_html(frame, tints=tints, max_rows=60)
+            + f"<p>Unused columns: {unused}</p>"
             + (f"<p>Preset rules:</p><ul>{notes}</ul>" if notes else "")
-            + "</div>"
+            + "<p>Change a choice with <code>mapping={'field': 'column'}</code> "
+            "(<code>None</code> switches a field off).</p>",
+            colour="#0969da",
         )
 
 
@@ -276,8 +282,44 @@ def _as_columns(value: object) -> tuple[Hashable, ...]:
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, Iterable):
-        return (value,)  # type: ignore[return-value]
-    return tuple(value)  # type: ignore[arg-type]
+        return (value,)
+    return tuple(value)
+
+
+#: Everyday words for a field that are not column-name synonyms (normalised).
+MEANINGS: dict[str, str] = {
+    "date": "time",
+    "datetime": "time",
+    "timestamp": "time",
+    "when": "time",
+    "id": "activityId",
+    "amount": "totalPrice",
+    "value": "totalPrice",
+    "revenue": "totalPrice",
+    "price": "totalPrice",
+    "customer": "customerIdentifier",
+    "mail": "email",
+    "zip": "postcode",
+}
+
+
+def suggest_field(key: object) -> str | None:
+    """The Seeka field a mistaken mapping key most likely means.
+
+    By meaning first (``total`` → ``totalPrice``, ``date`` → ``time``, ``order`` →
+    ``activityId``: the column-name synonyms and :data:`MEANINGS`), then by spelling.
+    """
+    norm = normalise_name(key)
+    by_case = {f.lower(): f for f in ALL_FIELDS}
+    if norm in by_case:
+        return by_case[norm]
+    for name, ranks in SYNONYMS.items():
+        if any(norm in rank for rank in ranks):
+            return name
+    if norm in MEANINGS:
+        return MEANINGS[norm]
+    close = difflib.get_close_matches(str(key), ALL_FIELDS, n=1)
+    return close[0] if close else None
 
 
 def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
@@ -285,8 +327,8 @@ def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
     if unknown:
         hints = []
         for k in unknown:
-            close = difflib.get_close_matches(str(k), ALL_FIELDS, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            close = suggest_field(k)
+            hints.append(f"{k!r}" + (f" (did you mean {close!r}?)" if close else ""))
         raise MappingError(
             f"Unknown Seeka field(s) in mapping: {', '.join(hints)}. Keys are Seeka field "
             f"names: {', '.join(ALL_FIELDS)}."
@@ -295,12 +337,24 @@ def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
     for key, value in spec.items():
         for col in _as_columns(value):
             if col not in present:
-                close = difflib.get_close_matches(str(col), [str(c) for c in columns], n=3)
-                hint = f" Close matches: {close}." if close else ""
+                near = difflib.get_close_matches(str(col), [str(c) for c in columns], n=3)
+                hint = f" Close matches: {near}." if near else ""
                 raise MappingError(
                     f"mapping[{key!r}] names column {col!r}, which is not in the DataFrame."
                     f"{hint} Columns: {list(columns)}."
                 )
+
+
+def check_mapping_argument(mapping: object) -> None:
+    """``to_events("Australia/Sydney")`` puts a time zone where the mapping goes: say so."""
+    if mapping is None or isinstance(mapping, Mapping):
+        return
+    shown = repr(mapping) if len(repr(mapping)) <= 60 else f"a {type(mapping).__name__}"
+    raise MappingError(
+        f"mapping must be a dict of Seeka field -> column, got {shown}. The other "
+        "options are keyword-only: to_events(tz='Australia/Sydney'), "
+        "to_events(preset='shopify'), to_events(mapping={'totalPrice': 'Total'})."
+    )
 
 
 def resolve_mapping(

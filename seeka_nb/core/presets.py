@@ -121,6 +121,21 @@ def detect_preset(columns: pd.Index, *, threshold: float = 0.8) -> str | None:
     return best
 
 
+def looks_like(df: pd.DataFrame, pre: Preset) -> str | None:
+    """``"This looks like a Shopify export: ..."`` when the generic preset is used on a
+    frame whose header matches an export preset (else ``None``)."""
+    if pre.name != "generic":
+        return None
+    name = detect_preset(df.columns)
+    if name is None or name == "generic":
+        return None
+    label = get_preset(name).name.replace("_", " ").title().replace("Woocommerce", "WooCommerce")
+    return (
+        f"This looks like a {label} export: pass preset={name!r} "
+        "(or read the file with seeka_nb.read_orders, which detects it)"
+    )
+
+
 GENERIC = register(
     Preset(
         name="generic",

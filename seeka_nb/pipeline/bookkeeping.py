@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..adapters.ledger import LedgerError, Outcome
 from ..schema import MAX_EVENTS_PER_REQUEST
-from .answers import ledger_http_status
+from .answers import RejectionWatch, StallWatch, ledger_http_status
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..adapters.ledger import Ledger, Scope
+    from ..adapters.pacing import Clock
+    from ..core.build import OrderTable
+    from .options import SendOptions
 
 CLAIM_AHEAD = 25  # batches claimed per ledger transaction
 CLAIM_WAIT = 60.0  # seconds the end of a run waits for orders another live run holds
@@ -46,15 +51,45 @@ class Item:
 
 
 class Bookkeeping:
-    """Ledger methods of :class:`~seeka_nb.pipeline.engine.Engine` (see the module)."""
+    """Ledger methods of :class:`~seeka_nb.pipeline.engine.Engine` (see the module); the
+    engine sets the attributes declared here."""
 
-    def _explain_pending(self: Engine) -> None:
+    table: OrderTable
+    opt: SendOptions
+    ledger: Ledger | None
+    scope: Scope
+    run_id: str | None
+    status: np.ndarray
+    http: np.ndarray
+    error: np.ndarray
+    attempts: np.ndarray
+    sent_at: np.ndarray
+    universe: np.ndarray
+    clock: Clock
+    now: Callable[[], float]
+    stop_reason: str | None
+    ledger_error: str | None
+    unrecorded: list[str]
+    deferred: list[Item]
+    stall: StallWatch
+    rejections: RejectionWatch
+    _group_outcomes: list[Outcome]
+    _group_released: list[str]
+    _group_done: asyncio.Future[None] | None
+
+    def request_stop(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def _advance(self, n: int) -> None:
+        raise NotImplementedError
+
+    def _explain_pending(self) -> None:
         """Pending orders without a reason get the run's stop reason."""
         why = self.stop_reason or "not sent in this run"
         left = (self.status == "pending") & (self.error == None) & self.universe  # noqa: E711
         self.error[left] = why
 
-    def _ledger_failed(self: Engine, exc: BaseException) -> None:
+    def _ledger_failed(self, exc: BaseException) -> None:
         """The ledger refused a write: stop the run (what is left stays pending)."""
         text = str(exc) or type(exc).__name__
         if self.ledger_error is None:
@@ -62,7 +97,7 @@ class Bookkeeping:
         self.request_stop(f"the ledger could not be written ({text}); the send stopped")
 
     def _claimed(
-        self: Engine, batches: Iterator[list[Item]], *, deferred: bool = False
+        self, batches: Iterator[list[Item]], *, deferred: bool = False
     ) -> Iterator[list[Item]]:
         """Claim the orders of the next few batches in one ledger transaction; orders that
         another live run holds wait in ``deferred``, acknowledged ones are already sent."""
@@ -105,7 +140,7 @@ class Bookkeeping:
                     yield kept
 
     async def _finish(
-        self: Engine, items: list[Item], status: str, http: int | None, error: str | None
+        self, items: list[Item], status: str, http: int | None, error: str | None
     ) -> None:
         when = self.now()
         for it in items:
@@ -140,7 +175,7 @@ class Bookkeeping:
                 )
         self._advance(len(items))
 
-    async def _settle(self: Engine, outcomes: list[Outcome], released: list[str]) -> None:
+    async def _settle(self, outcomes: list[Outcome], released: list[str]) -> None:
         """Write outcomes (and release claims) in the ledger before the batch counts as
         settled.  Batches answered in the same turn of the event loop share one
         transaction (group commit): each still waits until its own rows are on disk."""
@@ -153,7 +188,7 @@ class Bookkeeping:
             loop.call_soon(self._flush)
         await asyncio.shield(self._group_done)
 
-    def _flush(self: Engine) -> None:
+    def _flush(self) -> None:
         """Write one group.  A write the ledger refuses stops the run; its acceptances are
         listed in ``unrecorded`` (a re-run will send them again)."""
         done, self._group_done = self._group_done, None

@@ -15,11 +15,17 @@ an exception out of the run.  Orders claimed by another *live* run are retried a
 Acceptances the ledger could not record are listed (``unrecorded``).  Time, sleep,
 randomness and the transport are injected, so tests run against the sandbox without
 sleeping.  No task of the run outlives :meth:`Engine.run`.
+
+Logging (``seeka_nb.pipeline.engine``, under the ``seeka_nb`` logger): DEBUG for every
+request (batch, events, attempt, status, latency), INFO for a retry, WARNING for a 429,
+retries that ran out and why a run stopped.  Records carry counts, statuses and failure
+kinds only: never the key, never an event's content nor a server's message about it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import time
@@ -48,6 +54,8 @@ from .bookkeeping import rebatch as _rebatch
 from .messages import describe
 from .options import MAX_CONCURRENCY, SendOptions
 from .progress import Progress
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 20.0
 
@@ -124,7 +132,7 @@ class Engine(Bookkeeping):
         self.stop_event = asyncio.Event()
         self._slots = asyncio.Condition()
         self.progress = progress
-        todo = [i for i in np.flatnonzero((self.table.status == "ok") & self.universe)]
+        todo: list[int] = np.flatnonzero((self.table.status == "ok") & self.universe).tolist()
         acked = {}
         if self.ledger is not None:
             ids = self.table.activity_id[todo].tolist()
@@ -191,6 +199,8 @@ class Engine(Bookkeeping):
         """Stop taking new batches (called in the loop's thread)."""
         if self.stop_reason is None:
             self.stop_reason = reason
+            # The reason's head only: the credentials' one goes on with the masked key.
+            log.warning("send stopping: %s", reason.split(":")[0])
         if self.stop_event is not None:
             self.stop_event.set()
         if self._slots is not None:
@@ -330,15 +340,28 @@ class Engine(Bookkeeping):
             self.requests += 1
             started = self.clock()
             hint, kind = None, None
+            number = int(self.batch[items[0].order])
             try:
                 response = await self.transport.post(self.creds.endpoint, content, headers)
             except TransportFailure as failure:
                 error, status, kind = f"{failure.kind}: {failure}", None, failure.kind
+                outcome = failure.kind
             except Exception as exc:  # a transport bug or an odd answer: retried like a reset
                 error, status, kind = f"unexpected error ({type(exc).__name__})", None, "error"
+                outcome = error
             else:
                 self.latency = 0.8 * self.latency + 0.2 * max(0.0, self.clock() - started)
                 status = response.status
+                outcome = f"HTTP {status}"
+            log.debug(
+                "batch %d: %d events, attempt %d -> %s in %.0f ms",
+                number,
+                len(items),
+                attempt,
+                outcome,
+                1000 * max(0.0, self.clock() - started),
+            )
+            if status is not None:
                 if status == ACCEPTED_STATUS:
                     return await self._finish(items, "sent", status, None)
                 try:
@@ -353,6 +376,7 @@ class Engine(Bookkeeping):
                     return await self._finish(items, "pending", status, self.stop_reason)
                 if status in REJECTED_STATUSES:
                     if len(items) == 1:
+                        log.warning("batch %d: Seeka rejected an event (HTTP %d)", number, status)
                         return await self._finish(items, "rejected", status, error)
                     half = len(items) // 2
                     await self._post(items[:half])
@@ -361,15 +385,28 @@ class Engine(Bookkeeping):
                 if status == 429:
                     hint = retry_after_seconds(response.headers, now=self.now())
                     self.limiter.throttled(hint)
+                    log.warning(
+                        "throttled (HTTP 429%s); slowing down",
+                        "" if hint is None else f", retry after {hint:g}s",
+                    )
                 elif status not in TRANSIENT_STATUSES and status < 500:
+                    log.warning("batch %d: failed with HTTP %d (not retried)", number, status)
                     return await self._finish(items, "failed", status, error)
                 # 5xx and unknown statuses (600-999...): transient, retried
             self.stall.answer(answer_name(status, kind))
             if attempt > self.opt.max_retries:
+                log.warning(
+                    "batch %d: gave up after %d attempts (last: %s); %d orders failed",
+                    number,
+                    attempt,
+                    outcome,
+                    len(items),
+                )
                 return await self._finish(
                     items, "failed", status, f"{error} (after {attempt} attempts)"
                 )
             delay = max(backoff(attempt, self.rng), hint or 0.0)
+            log.info("batch %d: %s, retry %d in %.1fs", number, outcome, attempt, delay)
             deadline = self.opt.deadline
             if deadline is not None and self.clock() + delay - self._t0 > deadline:
                 self.request_stop(f"deadline of {deadline:g}s reached")

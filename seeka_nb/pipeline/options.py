@@ -12,6 +12,7 @@ from ..adapters.ledger import Ledger
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
 from .answers import DEFAULT_STALL_LIMIT
+from .stop import StopSignal
 
 Resend = Literal["none", "changed", "all"]
 DEFAULT_LEDGER_PATH = os.path.join(".seeka", "ledger.sqlite")
@@ -29,7 +30,11 @@ class SendOptions:
     seconds for the send (what is not sent by then ends ``pending``); ``stall_limit``:
     seconds without any batch acknowledged (or rejected) before the send stops, default
     600 (10 minutes; ``None``: no limit) - what is left ends ``pending`` and the reason
-    says what the server kept answering.
+    says what the server kept answering; ``proxy``: URL of
+    an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
+    environment variables decide, as in other Python HTTP tools); ``stop``: a
+    :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
+    (what is not sent by then ends ``pending``).
     """
 
     dry_run: bool = False
@@ -42,6 +47,8 @@ class SendOptions:
     deadline: float | None = None
     stall_limit: float | None = DEFAULT_STALL_LIMIT
     progress: bool | Callable[[int, int], None] | None = None
+    proxy: str | None = None
+    stop: StopSignal | None = None
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):

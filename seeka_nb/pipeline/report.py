@@ -34,6 +34,19 @@ from typing import Any
 import orjson
 import pandas as pd
 
+from ..core.display import (
+    AMBER,
+    BLUE,
+    GREEN,
+    GREY,
+    RED,
+    YELLOW,
+    box,
+    plural,
+    svg_stacked_bar,
+    table_html,
+)
+from ..credentials import Credentials
 from ..errors import SendError
 
 STATUSES = (
@@ -49,6 +62,20 @@ STATUSES = (
     "dry_run",
 )
 NOT_DONE = ("rejected", "failed", "pending")
+AUTH_STATUSES = (401, 403)
+#: Colour of each status in the displays (failures red).
+STATUS_COLOUR = {
+    "sent": GREEN,
+    "already_sent": GREY,
+    "changed": AMBER,
+    "duplicate": GREY,
+    "invalid": AMBER,
+    "excluded": "#8c959f",
+    "rejected": RED,
+    "failed": "#a40e26",
+    "pending": YELLOW,
+    "dry_run": BLUE,
+}
 
 
 @dataclass
@@ -105,18 +132,39 @@ class SendReport:
             first = self.frame.loc[self.frame["status"].isin(NOT_DONE), "error"].dropna()
             hint = f" First error: {first.iloc[0]}" if len(first) else ""
             raise SendError(
-                f"Not everything was sent: {parts}.{hint} report.retry() sends them again.",
+                f"Not everything was sent: {parts}.{hint} "
+                + (
+                    "report.retry(credentials=...) sends them with corrected credentials."
+                    if self.auth_failed
+                    else "report.retry() sends them again."
+                ),
                 report=self,
             )
         return self
 
-    def retry(self, credentials: Any = None) -> SendReport:
-        """Send the ``failed``, ``pending`` and ``rejected`` orders again (same options;
-        ``credentials``: other credentials, needed for a report that was unpickled)."""
+    def retry(self, credentials: Credentials | None = None) -> SendReport:
+        """Send the ``failed``, ``pending`` and ``rejected`` orders again (same options).
+
+        ``credentials`` replaces the ones this send used: after a 401/403, pass corrected
+        ones (``report.retry(credentials=Credentials.from_env())``); without them the
+        rejected credentials would be sent again.  A report that was unpickled holds no key:
+        pass the credentials.
+        """
         if self._again is None:
             raise SendError("This report cannot be retried (it was not made by a send).")
+        if credentials is None and self.auth_failed:
+            raise SendError(
+                "Seeka rejected this send's credentials (HTTP 401/403), so retrying with them "
+                "would fail again. Pass corrected ones: "
+                "report.retry(credentials=seeka_nb.Credentials.from_env())."
+            )
         todo = self.frame.loc[self.frame["status"].isin(NOT_DONE), "activity_id"]
         return self._again([str(a) for a in todo.dropna()], credentials)
+
+    @property
+    def auth_failed(self) -> bool:
+        """True when Seeka refused the credentials (401/403) and the send stopped."""
+        return bool(self.frame["http_status"].isin(AUTH_STATUSES).any())
 
     def save_bodies(self, folder: str | Path) -> list[Path]:
         """Write the dry run's request bodies as ``body_00001.json``... into ``folder``."""
@@ -150,51 +198,113 @@ class SendReport:
             "ledger_error": self.ledger_error,
         }
 
+    def _headline(self) -> str:
+        c = self.counts
+        if self.dry_run:
+            return "dry run"
+        if self.auth_failed:
+            return "stopped: credentials rejected"
+        if self.interrupted:
+            return "interrupted"
+        if self.stopped_reason:
+            return "stopped"
+        if not c["sent"]:
+            return "nothing sent"
+        return "sent" if self.ok else "partly sent"
+
+    def next_step(self) -> str | None:
+        """What to do now, in one sentence (``None`` when everything is done)."""
+        c = self.counts
+        if self.dry_run:
+            return "Nothing was sent: send again without dry_run=True to send."
+        if self.auth_failed:
+            return (
+                "Check the org ID and public key, then "
+                "report.retry(credentials=seeka_nb.Credentials(...)) sends what is pending."
+            )
+        if self.ok:
+            return None
+        if self.unrecorded and not any(c[k] for k in NOT_DONE):
+            return (
+                "Seeka accepted every order, but the ledger could not record "
+                f"{len(self.unrecorded)} of them (report.ledger_error): fix the ledger; a "
+                "re-run sends those again and Seeka de-duplicates them."
+            )
+        if c["rejected"] and not (c["failed"] or c["pending"]):
+            return (
+                "Seeka refused the rejected orders' data: see report.to_frame() 'error', fix "
+                "the data, convert and send again."
+            )
+        return "report.retry() sends the failed and pending orders again."
+
     def __repr__(self) -> str:
         s = self.summary()
         counts = ", ".join(f"{k} {v}" for k, v in s["counts"].items()) or "nothing"
-        head = "dry run" if self.dry_run else ("interrupted" if self.interrupted else "sent")
         stop = f"; stopped: {s['stopped']}" if s["stopped"] else ""
         if self.unrecorded:
             stop += (
                 f"; {len(self.unrecorded)} accepted but not recorded in the ledger "
                 "(a re-run sends them again)"
             )
+        step = self.next_step()
         return (
-            f"<SendReport ({head}) {s['orders']} orders: {counts}; {s['requests']} "
-            f"requests in {s['seconds']:.2f}s ({s['requests_per_second']:.1f}/s, "
-            f"{s['throttled']} throttled) to {self.endpoint}{stop}>"
+            f"<SendReport ({self._headline()}) {plural(s['orders'], 'order')}: {counts}; "
+            f"{plural(s['requests'], 'request')} in {s['seconds']:.2f}s "
+            f"({s['requests_per_second']:.1f}/s, {s['throttled']} throttled) to "
+            f"{self.endpoint}{stop}{f'. Next: {step}' if step else ''}>"
         )
 
     def _repr_html_(self) -> str:
         s = self.summary()
         esc = html.escape
-        colour = {
-            "sent": "#1a7f37",
-            "already_sent": "#57606a",
-            "failed": "#cf222e",
-            "rejected": "#cf222e",
-            "pending": "#9a6700",
-        }
-        cells = "".join(
-            f"<tr><td style='color:{colour.get(k, 'inherit')}'>{esc(k)}</td><td>{v:,}</td></tr>"
+        parts = []
+        if self.dry_run:
+            parts.append(
+                box(
+                    "<b>Dry run</b>: nothing was sent; <code>report.bodies</code> holds every "
+                    "request body.",
+                    colour=BLUE,
+                )
+            )
+        if s["stopped"]:
+            parts.append(box(f"<b>Stopped</b>: {esc(str(s['stopped']))}", colour=RED))
+        if self.unrecorded:
+            parts.append(
+                box(
+                    f"<b>Not recorded</b>: Seeka accepted {len(self.unrecorded):,} orders the "
+                    "ledger could not record; a re-run sends them again.",
+                    colour=RED,
+                )
+            )
+        parts.append(
+            f"<b>SendReport</b> ({esc(self._headline())}): {plural(s['orders'], 'order')} to "
+            f"<code>{esc(self.endpoint)}</code>"
+        )
+        c = self.counts
+        parts.append(svg_stacked_bar([(k, c[k], STATUS_COLOUR[k]) for k in STATUSES]))
+        rows = "".join(
+            f"<tr><td style='color:{STATUS_COLOUR[k]};padding-right:12px'>{esc(k)}</td>"
+            f"<td>{v:,}</td></tr>"
             for k, v in s["counts"].items()
         )
-        note = "<p><b>Dry run</b>: nothing was sent.</p>" if self.dry_run else ""
-        if s["stopped"]:
-            note += f"<p><b>Stopped</b>: {esc(str(s['stopped']))}</p>"
-        if self.unrecorded:
-            note += (
-                f"<p><b>Not recorded</b>: Seeka accepted {len(self.unrecorded):,} orders the "
-                "ledger could not record; a re-run sends them again.</p>"
-            )
-        return (
-            f"<div><b>SendReport</b> — {s['orders']:,} orders to {esc(self.endpoint)}{note}"
-            f"<table>{cells}</table><p>{s['requests']:,} requests in {s['seconds']:.2f} s "
-            f"({s['requests_per_second']:.1f}/s, {s['throttled']} throttled). "
-            f"{'All done.' if s['ok'] else 'Some orders are not sent: report.retry().'}"
-            "</p></div>"
+        parts.append(f"<table style='border-collapse:collapse'>{rows}</table>")
+        failed = self.frame[self.frame["status"].isin(("rejected", "failed"))]
+        if len(failed):
+            shown = failed[["activity_id", "status", "http_status", "error"]]
+            parts.append(f"<b style='color:{RED}'>Not accepted</b>")
+            parts.append(table_html(shown, tints=["#ffebe9"] * len(shown), max_rows=10))
+        parts.append(
+            f"<p>{plural(s['requests'], 'request')} in {s['seconds']:.2f} s "
+            f"({s['requests_per_second']:.1f}/s, {s['throttled']} throttled).</p>"
         )
+        step = self.next_step()
+        parts.append(
+            f"<p><b>Next</b>: {esc(step)}</p>"
+            if step
+            else "<p>All done: every order that could be sent is sent.</p>"
+        )
+        colour = GREEN if self.ok and not self.dry_run else (BLUE if self.dry_run else RED)
+        return box("".join(parts), colour=colour)
 
     def to_json(self) -> str:
         """The summary as JSON (for logs and scripts; no personal data, no key)."""

@@ -115,20 +115,47 @@ REAL = {
     ),
 }
 
+REAL2 = {
+    "amazon_ca_buyer_order_history_Jodi22K.csv": Real(
+        "utf-8-sig", ",", ("Order ID", "ASIN", "Purchase Order Number", "Total Discounts")
+    ),
+    "amazon_in_seller_sale_report_gkoshyk_head.csv": Real(
+        "utf-8", ",", ("Order ID", "SKU", "ASIN", "ship-postal-code")
+    ),
+    "etsy_sold_orders_2023_Epicrae.csv": Real(
+        "utf-8", "\t", ("Order ID", "Buyer User ID", "Ship Zipcode", "Sale Date")
+    ),
+    "online_retail_II_xq2005.csv": Real("utf-8-sig", ",", ("Invoice", "StockCode", "Customer ID")),
+    "shopify_es_jewellery_AntiquaStore.csv": Real(
+        "utf-8",
+        ",",
+        SHOPIFY_IDS,
+        (("Shipping Phone", "zero-zero"), ("Shipping Method", "quote"), ("Notes", "newline")),
+    ),
+    "shopify_pt_watersports_SuesteCreative.csv": Real(
+        "utf-8", ",", SHOPIFY_IDS, (("Billing Phone", "plus"),)
+    ),
+}
+
 QUIRKS = {
     "zero": lambda v: len(v) > 1 and v[0] == "0" and v[1].isdigit(),
     "apostrophe": lambda v: v.startswith("'"),
     "plus": lambda v: v.startswith("+"),
     "newline": lambda v: "\n" in v,
     "crlf": lambda v: "\r\n" in v,
+    "zero-zero": lambda v: v.startswith("00"),
+    "quote": lambda v: '"' in v,
 }
 
 
-@pytest.fixture(scope="module", params=sorted(REAL))
-def real_export(request, real_data):
-    name = request.param
-    spec = REAL[name]
-    path = real_data / name
+EXPORTS = [("real", name) for name in sorted(REAL)] + [("real2", name) for name in sorted(REAL2)]
+
+
+@pytest.fixture(scope="module", params=EXPORTS, ids=[name for _, name in EXPORTS])
+def real_export(request):
+    folder, name = request.param
+    spec = (REAL if folder == "real" else REAL2)[name]
+    path = request.getfixturevalue(f"{folder}_data") / name
     records = csv_records(path.read_bytes(), spec.encoding, spec.delimiter)
     return name, spec, records, read_orders(path)
 
@@ -180,6 +207,19 @@ def test_real_export_quirky_cells_are_byte_for_byte(real_export):
         for i in hits[:5]:
             got = cell(df, i, column).encode("utf-8")
             assert got == rows[i][position].encode("utf-8"), (column, quirk, i)
+
+
+def test_etsy_sold_orders_file_is_tab_separated_despite_csv(real2_data):
+    """Etsy's "Sold Orders" export is read with tabs: 36 columns, every order on one row."""
+    path = real2_data / "etsy_sold_orders_2023_Epicrae.csv"
+    raw = path.read_bytes()
+    assert raw.split(b"\n", 1)[0].count(b"\t") == 35  # the file really is TSV
+    df = read_orders(path)
+    assert df.attrs["seeka_nb"]["delimiter"] == "\t"
+    assert df.shape == (1605, 36)
+    assert df["Order ID"].is_unique
+    assert df["Order Total"].dtype == "float64"
+    assert df["Sale Date"].iloc[0] == "12/31/2023"
 
 
 def test_real_exports_keep_measures_numeric(real_data):
@@ -263,6 +303,22 @@ def test_tab_delimited_with_commas_in_cells(tmp_path):
     df = read_orders(write(tmp_path, raw))
     assert df.attrs["seeka_nb"]["delimiter"] == "\t"
     assert df["Product"].tolist() == ["Mug, large", "Cup, small"]
+
+
+def test_tab_delimited_despite_commas_and_semicolons_everywhere(tmp_path):
+    """Etsy-like: a comma in a header, '% off;% off' coupons, addresses full of commas,
+    a short row missing its trailing empty cells; the tab still wins."""
+    raw = (
+        b"Sale Date\tOrder ID\tStreet, line 1\tCoupon Details\tOrder Total\tSKU\n"
+        b"12/31/2023\t3159107009\t815 W 47th, Apt 2, Floor 3\t% off;% off\t16.88\tA;B\n"
+        b"12/30/2023\t3158906619\tRue a, b; c\t% off\t17.31\n"
+        b"12/29/2023\t3158906620\t1, 2, 3, 4, 5, 6, 7\t;;\t1\t\n"
+    )
+    df = read_orders(write(tmp_path, raw))
+    assert df.attrs["seeka_nb"]["delimiter"] == "\t"
+    assert df.shape == (3, 6)
+    assert df["Street, line 1"].tolist()[0] == "815 W 47th, Apt 2, Floor 3"
+    assert df["Order ID"].tolist() == ["3159107009", "3158906619", "3158906620"]
 
 
 def test_quoted_header_cells_holding_other_delimiters(tmp_path):

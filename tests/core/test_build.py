@@ -401,7 +401,7 @@ def test_events_api() -> None:
     assert len(events) == 3
     parsed = orjson.loads(events.to_json())
     assert parsed == events.to_list()
-    assert json.loads(events.preview(1)) == next(events.batches())
+    assert json.loads(events.preview(1))["data"] == next(events.batches())["data"][:1]
     frame = events.to_frame()
     assert list(frame["activity_id"]) == ["A1", "B2", "C3"]
     assert list(frame["n_products"]) == [2, 1, 1]
@@ -411,7 +411,7 @@ def test_events_api() -> None:
     assert s["orders"] == 3 and s["to_send"] == 3 and s["line_items"] == 4
     assert s["revenue"] == {"AUD": 20.0, "EUR": 10.0, "USD": 99.99}
     assert "3 orders to send" in repr(events)
-    assert "<table>" in events._repr_html_()
+    assert "<table" in events._repr_html_()
 
 
 def test_to_frame_with_held_back_orders() -> None:

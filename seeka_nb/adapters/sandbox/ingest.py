@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ class IngestConfig:
     """Validated settings the ingest decisions depend on."""
 
     accepted_credentials: frozenset[tuple[str, str]] | None = None
+    reject: Callable[[dict[str, Any]], bool] | None = None
     retry_after: RetryAfterMode = "none"
     penalty: float = 1.0
     latency: float = 0.0
@@ -198,6 +199,7 @@ class IngestService:
         except InvalidJSONError as exc:
             return self._reject(ticket, headers, 400, "invalid_json", str(exc))
         problems = check_body(parsed)
+        problems += self._chosen_rejections(parsed, problems)
         n_events = _event_count(parsed)
         warnings = [p for p in problems if p.severity == "warning"]
         warnings += _header_warnings(headers)
@@ -239,6 +241,24 @@ class IngestService:
         return Decision("respond", schema.ACCEPTED_STATUS, body_out)
 
     # -- helpers --------------------------------------------------------------------------
+    def _chosen_rejections(self, parsed: object, problems: list[Problem]) -> list[Problem]:
+        """Events refused by ``Sandbox(reject=...)`` (only in an otherwise valid body)."""
+        rule = self.config.reject
+        if rule is None or any(p.severity == "error" for p in problems):
+            return []
+        assert isinstance(parsed, dict)
+        out = []
+        for i, event in enumerate(parsed["data"]):
+            try:
+                refused = bool(rule(event))
+            except Exception as exc:  # a broken predicate must not take the server down
+                refused, why = True, f"the reject= function raised {type(exc).__name__}"
+            else:
+                why = "refused on purpose by the sandbox (reject=)"
+            if refused:
+                out.append(Problem(i, "ev.payload.activityId", why, "error", "rejected_by_sandbox"))
+        return out
+
     def _retry_headers(self, seconds: float) -> dict[str, str]:
         mode = self.config.retry_after
         out: dict[str, str] = {}

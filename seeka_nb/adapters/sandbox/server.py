@@ -27,7 +27,12 @@ __all__ = ["Sandbox"]
 
 logger = logging.getLogger("seeka_nb.sandbox")
 
-Credentials = Iterable[tuple[str, str]] | Mapping[str, str]
+#: ``accepted_credentials``: a ``seeka_nb.Credentials`` (or a list of them), ``(org_id, key)``
+#: pairs, or ``{org_id: key}``.  Credentials objects are read by their ``org_id`` and
+#: ``public_key`` attributes: the sandbox imports nothing above layer 1.
+Credentials = Any
+#: ``reject``: activity IDs, or a predicate on the event dict, that the sandbox refuses.
+Reject = Iterable[str] | Callable[[dict[str, Any]], bool] | None
 
 
 class Sandbox:
@@ -53,7 +58,14 @@ class Sandbox:
     breaks the contract, naming the event index and field path (the whole request is
     rejected); else 202 and the events are stored.  Error bodies are JSON
     ``{"error": code, "message": ..., "problems": [...]}``.  Unknown keys are accepted and
-    counted as warnings.
+    counted as warnings.  ``accepted_credentials`` takes a ``seeka_nb.Credentials`` (or
+    several), ``(org_id, key)`` pairs or ``{org_id: key}``.
+
+    **Rejecting chosen events.**  ``reject`` refuses events that are otherwise valid, the
+    way Seeka refuses a request with one bad event: activity IDs (``reject=["R0007"]``) or
+    a function of the event dict returning ``True``.  The whole request is answered 400
+    naming the event's index (``code: "rejected_by_sandbox"``), so a sender's bisection
+    can be seen at work.
 
     **De-duplication** follows Seeka's word that it de-duplicates on ``activityId``: the key
     is (``X-OrgId``, ``activityId``), the window is the sandbox's lifetime (until
@@ -98,6 +110,7 @@ class Sandbox:
         fault_rates: Mapping[FaultKind, float] | None = None,
         latency: float = 0.0,
         accepted_credentials: Credentials | None = None,
+        reject: Reject = None,
         seed: int | None = None,
         burst: float | None = None,
         penalty: float = 1.0,
@@ -122,6 +135,7 @@ class Sandbox:
         self.requested_port = port
         self._config = IngestConfig(
             accepted_credentials=_credentials(accepted_credentials),
+            reject=_reject_rule(reject),
             retry_after=retry_after,
             penalty=_seconds("penalty", penalty),
             latency=_seconds("latency", latency),
@@ -269,16 +283,51 @@ def _seconds(name: str, value: object) -> float:
 def _credentials(value: Credentials | None) -> frozenset[tuple[str, str]] | None:
     if value is None:
         return None
+    if _is_credentials(value):
+        value = [value]
     pairs = value.items() if isinstance(value, Mapping) else value
+    if isinstance(pairs, str) or not isinstance(pairs, Iterable):
+        raise ConfigurationError(
+            "accepted_credentials must be a Credentials object, a list of them, "
+            f"(org_id, key) pairs or {{org_id: key}}; got a {type(value).__name__}"
+        )
     out = set()
     for pair in pairs:
+        if _is_credentials(pair):
+            pair = (pair.org_id, pair.public_key)  # type: ignore[union-attr]
         if (
             not isinstance(pair, tuple | list)
             or len(pair) != 2
             or not all(isinstance(x, str) and x.strip() for x in pair)
         ):
             raise ConfigurationError(
-                "accepted_credentials must hold (org_id, key) pairs of non-empty strings"
+                "accepted_credentials must hold Credentials or (org_id, key) pairs of "
+                "non-empty strings"
             )
         out.add((pair[0].strip(), pair[1].strip()))
     return frozenset(out)
+
+
+def _is_credentials(value: object) -> bool:
+    return isinstance(getattr(value, "org_id", None), str) and isinstance(
+        getattr(value, "public_key", None), str
+    )
+
+
+def _reject_rule(value: Reject) -> Callable[[dict[str, Any]], bool] | None:
+    """``reject=`` as a predicate on one event (activity IDs become a set lookup)."""
+    if value is None:
+        return None
+    if callable(value):
+        return value
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigurationError(
+            "reject must be activity IDs (e.g. reject=['1007']) or a function of the event "
+            f"dict returning True to refuse it; got {value!r}"
+        )
+    ids = frozenset(str(v) for v in value)
+
+    def by_id(event: dict[str, Any]) -> bool:
+        return str(event.get("ev", {}).get("payload", {}).get("activityId")) in ids
+
+    return by_id

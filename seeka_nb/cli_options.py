@@ -1,0 +1,169 @@
+"""Every option of the ``seeka-nb`` commands, declared in one place (layer 5, surface).
+
+``validate`` and ``send`` read an export the same way, so they share :func:`add_input`
+(how the file is read and converted: ``--preset``, ``--tz``, ``--currency``...) and
+:func:`conversion_options` turns those into ``to_events`` keyword arguments.  Every
+command shares :func:`add_output` (``--json``, ``-v``, ``-q``).  ``send`` adds
+:func:`add_send` (ledger, resend, pacing, endpoint, proxy).  A new option goes here, with
+a help text, next to its siblings; the commands in :mod:`seeka_nb.cli` only read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+
+__all__ = [
+    "add_input",
+    "add_output",
+    "add_send",
+    "conversion_options",
+    "option_hint",
+    "send_options",
+]
+
+#: Python keyword (as error messages name it, ``tz=``) -> the command-line option.
+OPTION_FOR_KEYWORD = {
+    "tz=": "--tz ZONE",
+    "currency=": "--currency CODE",
+    "preset=": "--preset NAME",
+    "dayfirst=": "--dayfirst or --monthfirst",
+    "proxy=": "--proxy URL",
+    "resend=": "--resend changed",
+    "rate=": "--rate N",
+    "deadline=": "--deadline SECONDS",
+}
+
+
+def option_hint(message: str) -> str:
+    """ " On the command line: --tz ZONE." when ``message`` names a keyword argument that
+    has a command-line option (the package's messages speak Python: ``tz=``)."""
+    flags = [flag for word, flag in OPTION_FOR_KEYWORD.items() if word in message]
+    return f" On the command line: {', '.join(flags)}." if flags else ""
+
+
+def add_output(parser: argparse.ArgumentParser) -> None:
+    """``--json``, ``-v`` and ``-q`` (every command)."""
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="write the result as one JSON object on stdout; human-readable text goes to stderr",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log what happens to stderr (-v: run start, summary, throttling and retries; "
+        "-vv: every request too)",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the summary and what needs attention (no tables, no progress bar)",
+    )
+
+
+def add_input(parser: argparse.ArgumentParser) -> None:
+    """The file and the options that say how an export is read (validate and send)."""
+    parser.add_argument("file", help="the order export (CSV: Shopify, WooCommerce, Tiendanube...)")
+    group = parser.add_argument_group("reading the export")
+    group.add_argument(
+        "--preset", help="layout preset, e.g. shopify (default: detected from the header)"
+    )
+    group.add_argument(
+        "--tz", help="time zone of times written without one, e.g. Europe/London or UTC"
+    )
+    group.add_argument("--currency", help="ISO 4217 currency for orders without one, e.g. EUR")
+    day = group.add_mutually_exclusive_group()
+    day.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_true",
+        default=None,
+        help="read 01/02/2025 as 1 February",
+    )
+    day.add_argument(
+        "--monthfirst", dest="dayfirst", action="store_false", help="read 01/02/2025 as 2 January"
+    )
+
+
+def conversion_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``to_events`` keyword arguments from the options of :func:`add_input`."""
+    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
+    if args.dayfirst is not None:
+        options["dayfirst"] = args.dayfirst
+    return options
+
+
+def add_send(parser: argparse.ArgumentParser) -> None:
+    """What only ``send`` needs: ledger, resend, pacing, endpoint and network."""
+    group = parser.add_argument_group("sending")
+    group.add_argument(
+        "--dry-run", action="store_true", help="build every request body, send nothing"
+    )
+    group.add_argument(
+        "--bodies", metavar="DIR", help="with --dry-run: folder to write the request bodies to"
+    )
+    group.add_argument(
+        "--resend",
+        choices=["none", "changed", "all"],
+        default="none",
+        help="orders the ledger already has: none (default) sends only new ones; changed "
+        "also sends those whose payload changed since; all sends everything again",
+    )
+    group.add_argument(
+        "--rate",
+        type=float,
+        default=DEFAULT_RATE_PER_SECOND,
+        help=f"requests per second (default {DEFAULT_RATE_PER_SECOND:g}; Seeka allows "
+        f"{SEEKA_RATE_LIMIT_PER_SECOND})",
+    )
+    group.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="stop after this long; what is not sent by then ends pending (exit 1)",
+    )
+    ledger = parser.add_argument_group("ledger (what was sent before)")
+    where = ledger.add_mutually_exclusive_group()
+    where.add_argument(
+        "--ledger",
+        metavar="PATH",
+        help="ledger file (default .seeka/ledger.sqlite in the current folder)",
+    )
+    where.add_argument(
+        "--no-ledger",
+        action="store_true",
+        help="use no ledger: nothing is recorded and a re-run sends everything again",
+    )
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--endpoint", help="ingest URL (default: SEEKA_ENDPOINT, else Seeka's production URL)"
+    )
+    net.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="HTTP(S) proxy, e.g. http://proxy.example:3128 (default: HTTPS_PROXY, "
+        "HTTP_PROXY, ALL_PROXY and NO_PROXY from the environment)",
+    )
+
+
+def send_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``Events.send`` keyword arguments from the options of :func:`add_send`."""
+    ledger: Any = False if args.no_ledger else args.ledger
+    options: dict[str, Any] = {
+        "dry_run": args.dry_run,
+        "ledger": ledger,
+        "resend": args.resend,
+        "rate": args.rate,
+        "deadline": args.deadline,
+        "progress": False if (args.quiet or args.json) else None,
+    }
+    if args.proxy:
+        options["proxy"] = args.proxy
+    return options
