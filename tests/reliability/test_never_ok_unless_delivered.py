@@ -112,7 +112,9 @@ def test_finding_1_a_ledger_locked_by_another_program_then_a_rerun(tmp_path, fak
     first = events.send(creds, ledger=ledger, concurrency=1, _seams=seams_for(fake, fake_time))
     ledger.close()
     blocker.execute("ROLLBACK")
+    left = blocker.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
     blocker.close()
+    assert left > 0  # the run could not release its claims: they are still in the file
     assert not first.ok and "locked" in (first.ledger_error or "")
     assert first.counts["pending"] > 0 and first.counts["duplicate"] == 0
     assert set(fake.accepted) <= acked(path, creds, n) | set(first.unrecorded)
@@ -263,6 +265,46 @@ def test_finding_2_a_ledger_that_fills_up_mid_send_names_what_it_could_not_recor
     assert "not recorded" in repr(report) and "not recorded" in report._repr_html_().lower()
     with pytest.raises(seeka_nb.SendError, match="accepted but not recorded"):
         report.raise_for_failures()
+
+
+def test_finding_2_an_acceptance_the_ledger_could_not_record_is_not_ok(tmp_path, fake_time):
+    """Seeka accepted everything, but the last batch's record hit a full disk: not ok."""
+    n, path, creds = 100, tmp_path / "l.sqlite", creds_for()
+    ledger = Ledger(path)
+
+    def script(k, ids, content):
+        if k == n // 20:  # the last batch: the disk is full from now on
+            fill_disk(ledger, extra_pages=0)
+        return Response(202)
+
+    fake = FakeSeeka(script)
+    report = (
+        make_orders(0, n)
+        .seeka.to_events()
+        .send(creds, ledger=ledger, concurrency=1, _seams=seams_for(fake, fake_time))
+    )
+    ledger.close()
+    assert report.counts["sent"] == n and sorted(fake.accepted) == [order_id(i) for i in range(n)]
+    assert sorted(report.unrecorded) == [order_id(i) for i in range(n - 20, n)]
+    assert not report.ok and report.ledger_error
+    assert acked(path, creds, n) == {order_id(i) for i in range(n - 20)}
+
+
+@pytest.mark.parametrize("status", [742, 999, 600, 99])
+def test_finding_2_a_final_hostile_status_is_recorded_as_failed(tmp_path, fake_time, status):
+    path, creds = tmp_path / "l.sqlite", creds_for()
+    fake = FakeSeeka(lambda k, ids, c: Response(status, {}, b"?"))
+    report = (
+        make_orders(0, 40)
+        .seeka.to_events()
+        .send(creds, ledger=path, max_retries=1, _seams=seams_for(fake, fake_time))
+    )
+    assert report.counts["failed"] == 40 and report.ledger_error is None
+    assert (report.to_frame()["http_status"] == status).all()
+    with Ledger(path) as ledger:
+        orders = ledger.orders()
+    assert (orders["status"] == "failed").all() and orders["http_status"].isna().all()
+    assert orders["error"].str.contains(f"HTTP {status}").all()
 
 
 @pytest.mark.parametrize("status", [501, 507, 500, 503])
