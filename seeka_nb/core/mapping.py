@@ -5,6 +5,14 @@ field off), then the preset's entries whose columns exist, then auto-detection f
 names (case, spaces, accents and punctuation ignored) against ranked synonym lists.  Two
 columns matching a field at the same rank is an *ambiguity*: it is reported and the field is
 left unmapped (an error for the required ``activityId`` and ``time``), never guessed.
+
+Besides the Seeka fields, two fields steer the conversion without being sent: ``lineTotal``
+(a line's amount including its quantity; summed into the order's total when no total is
+mapped) and ``status`` (the order's status: one column or several, e.g. a payment status, a
+cancellation date and a refunded amount; see :mod:`seeka_nb.core.status`).  ``status``
+takes every matching column, like identity fields.  Money fields (``totalPrice``...,
+``unitPrice``, ``lineTotal``) are never auto-detected from a column another field already
+uses.
 """
 
 from __future__ import annotations
@@ -23,159 +31,22 @@ from ..schema import (
     ADDRESS_FIELDS,
     IDENTITY_LIST_FIELDS,
     LINE_FIELDS,
+    LINE_TOTAL_FIELD,
     MAPPABLE_FIELDS,
     PRODUCTS_LIST_FIELD,
     REQUIRED_FIELDS,
+    STATUS_FIELD,
 )
 from .display import box, table_html
+from .synonyms import SYNONYMS
 
 MappingSpec = Mapping[str, "Hashable | Sequence[Hashable] | None"]
 
-#: Ranked synonyms (normalised names).  Rank 0 beats rank 1; ties are ambiguities.
-SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "activityId": (
-        (
-            "activityid",
-            "activityidentifier",
-            "orderid",
-            "invoiceno",
-            "invoiceid",
-            "transactionid",
-            "purchaseid",
-            "salesorderid",
-        ),
-        (
-            "ordernumber",
-            "orderno",
-            "ordernum",
-            "invoicenumber",
-            "invoice",
-            "order",
-            "numerodeorden",
-        ),
-    ),
-    "time": (
-        (
-            "time",
-            "activitytime",
-            "ordertime",
-            "createdat",
-            "orderdate",
-            "orderdatetime",
-            "datecreated",
-            "createddate",
-            "invoicedate",
-            "purchasedate",
-            "orderedat",
-            "placedat",
-            "orderplacedat",
-            "fecha",
-            "fechadecreacion",
-        ),
-        ("date", "datetime", "timestamp", "created", "createdon"),
-    ),
-    "seekaPId": (("seekapid", "seekaprofileid", "skpid"),),
-    "email": (
-        ("email", "emailaddress", "customeremail", "mail", "correo", "correoelectronico"),
-        ("billingemail", "shippingemail"),
-    ),
-    "phone": (
-        (
-            "phone",
-            "phonenumber",
-            "telephone",
-            "tel",
-            "mobile",
-            "mobilephone",
-            "customerphone",
-            "telefono",
-        ),
-        ("billingphone", "shippingphone"),
-    ),
-    "firstName": (
-        ("firstname", "givenname", "fname", "customerfirstname"),
-        ("billingfirstname", "shippingfirstname"),
-    ),
-    "lastName": (
-        ("lastname", "surname", "familyname", "lname", "customerlastname"),
-        ("billinglastname", "shippinglastname"),
-    ),
-    "dob": (("dob", "dateofbirth", "birthdate", "birthday"),),
-    "addressLine1": (
-        ("addressline1", "address1", "address", "street", "streetaddress", "direccion"),
-        ("billingaddress1", "billingstreet"),
-    ),
-    "addressLine2": (("addressline2", "address2"), ("billingaddress2",)),
-    "locality": (("locality", "city", "town", "suburb", "ciudad", "localidad"), ("billingcity",)),
-    "state": (
-        ("state", "province", "region", "county", "provincia", "provinciaoestado"),
-        ("billingprovince", "billingstate"),
-    ),
-    "stateCode": (("statecode", "provincecode", "regioncode"),),
-    "postcode": (
-        ("postcode", "postalcode", "zip", "zipcode", "codigopostal"),
-        ("billingzip", "billingpostcode"),
-    ),
-    "country": (("country", "countryname", "pais"), ("billingcountry",)),
-    "countryCode": (("countrycode", "countryiso", "iso2", "countryiso2"),),
-    "tcfConsentString": (
-        ("tcfconsentstring", "tcstring", "tcfstring", "consentstring", "tcf", "tcfconsent"),
-    ),
-    "checkoutIdentifier": (("checkoutidentifier", "checkoutid", "checkouttoken"),),
-    "cartIdentifier": (("cartidentifier", "cartid", "carttoken"),),
-    "orderIdentifier": (("orderidentifier", "orderuuid", "orderguid"),),
-    "orderNumber": (("ordernumber", "orderno", "ordernum", "ordername"),),
-    "customerIdentifier": (
-        ("customeridentifier", "customerid", "customerno", "customernumber", "clientid"),
-    ),
-    "paymentMethodName": (
-        ("paymentmethodname", "paymentmethod", "paymenttype", "paymentgateway", "mediodepago"),
-    ),
-    "currencyCode": (("currencycode", "currency", "moneda"),),
-    "totalPrice": (("totalprice", "total", "ordertotal", "grandtotal", "totalamount"),),
-    "totalTax": (("totaltax", "tax", "taxes", "taxamount", "taxtotal", "vat"),),
-    "totalShippingPrice": (
-        (
-            "totalshippingprice",
-            "shipping",
-            "shippingprice",
-            "shippingcost",
-            "shippingtotal",
-            "shippingamount",
-            "costodeenvio",
-        ),
-    ),
-    "productIdentifier": (("productidentifier", "productid", "itemid"),),
-    "variantIdentifier": (("variantidentifier", "variantid"),),
-    "sku": (("sku", "stockcode", "itemcode", "productcode", "articlenumber"), ("lineitemsku",)),
-    "productName": (
-        (
-            "productname",
-            "product",
-            "itemname",
-            "item",
-            "description",
-            "productdescription",
-            "title",
-            "nombredelproducto",
-        ),
-        ("lineitemname",),
-    ),
-    "variantName": (("variantname", "variant", "varianttitle"),),
-    "categoryName": (("categoryname", "category", "producttype", "productcategory"),),
-    "brandName": (("brandname", "brand", "manufacturer"), ("vendor",)),
-    "unitPrice": (
-        ("unitprice", "price", "itemprice", "priceeach", "unitcost", "precio", "preciodelproducto"),
-        ("lineitemprice",),
-    ),
-    "quantity": (
-        ("quantity", "qty", "units", "cantidad", "cantidaddelproducto"),
-        ("lineitemquantity",),
-    ),
-    PRODUCTS_LIST_FIELD: (("products", "lineitems", "items", "orderitems"),),
-}
-
-ALL_FIELDS = (*MAPPABLE_FIELDS, PRODUCTS_LIST_FIELD)
+ALL_FIELDS = (*MAPPABLE_FIELDS, LINE_TOTAL_FIELD, PRODUCTS_LIST_FIELD, STATUS_FIELD)
+#: Fields that hold money: auto-detection never takes a column another field uses.
+MONEY_FIELDS = ("totalPrice", "totalTax", "totalShippingPrice", "unitPrice", LINE_TOTAL_FIELD)
+#: Fields that take every matching column (the rest take the first one).
+MULTI_COLUMN_FIELDS = (*IDENTITY_LIST_FIELDS, *ADDRESS_FIELDS, STATUS_FIELD)
 
 
 def normalise_name(name: object) -> str:
@@ -191,7 +62,7 @@ def field_level(name: str) -> str:
         return "identity"
     if name in ADDRESS_FIELDS:
         return "address"
-    if name in LINE_FIELDS or name == PRODUCTS_LIST_FIELD:
+    if name in LINE_FIELDS or name in (PRODUCTS_LIST_FIELD, LINE_TOTAL_FIELD):
         return "line"
     return "order"
 
@@ -388,22 +259,27 @@ def resolve_mapping(
         if found:
             # identity and address fields take every column; other fields list
             # alternatives for header variants: the first present one is used.
-            many = field_level(name) in ("identity", "address") and name != "seekaPId"
+            many = name in MULTI_COLUMN_FIELDS
             fields[name] = found if many else found[:1]
             source[name] = "preset"
     by_norm: dict[str, list[Hashable]] = {}
     for col in columns:
         if isinstance(col, str):
             by_norm.setdefault(normalise_name(col), []).append(col)
+    position = {c: i for i, c in enumerate(columns)}
     for name, ranks in SYNONYMS.items() if auto else ():
         if name in fields or name in spec:
             continue
+        taken = {c for cols in fields.values() for c in cols} if name in MONEY_FIELDS else set()
         for rank, names in enumerate(ranks):
             hits: list[Hashable] = []
             for n in names:
-                hits.extend(c for c in by_norm.get(n, []) if c not in hits)
-            position = {c: i for i, c in enumerate(columns)}
+                hits.extend(c for c in by_norm.get(n, []) if c not in hits and c not in taken)
             hits.sort(key=lambda c: position[c])
+            if hits and name == STATUS_FIELD:
+                fields[name] = tuple(hits)
+                source[name] = "auto"
+                break
             if len(hits) == 1:
                 fields[name] = (hits[0],)
                 source[name] = "auto"

@@ -533,6 +533,8 @@ def test_finding_7_order_times_before_1990_or_in_the_future_are_held_back():
                 future, soon, "1989-12-31T23:59:59Z",
             ],
             "email": "x@example.test",
+            "price": 10.0,
+            "currency": "AUD",
         }
     )  # fmt: skip
     events = df.seeka.to_events()
