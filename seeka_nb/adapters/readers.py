@@ -26,6 +26,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..core.pdcompat import is_text_column
 from ..core.presets import detect_preset
 from ..errors import ConfigurationError, ValidationError
 
@@ -357,7 +358,7 @@ def _convert_measures(df: pd.DataFrame, kwargs: dict[str, Any]) -> None:
     typed = _column_names(df, [*(dtype or {}), *(kwargs.get("converters") or {})])
     for position, name in enumerate(df.columns):
         column = df.iloc[:, position]
-        if name in typed or not pd.api.types.is_string_dtype(column) or _keeps_text(name):
+        if name in typed or not is_text_column(column) or _keeps_text(name):
             continue
         head = column.iloc[:_PROBE_ROWS].dropna()
         if not head.str.fullmatch(_PLAIN_NUMBER).all():  # most text columns stop here

@@ -255,7 +255,7 @@ def _convert(
         "local time repeated by a daylight-saving change; the first one is used",
     )
     time_utc = ctx.per_order(
-        "time", tcol, times.utc, ~np.isnat(times.utc), conflicts, fill=np.datetime64("NaT")
+        "time", tcol, times.utc, ~np.isnat(times.utc), conflicts, fill=np.datetime64("NaT", "s")
     )
     no_time = np.flatnonzero(np.isnat(time_utc))
     ctx.order_issue(

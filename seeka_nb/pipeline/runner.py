@@ -31,6 +31,7 @@ import pandas as pd
 from ..adapters.pacing import Clock, Sleep
 from ..adapters.transport import HttpxTransport, Transport
 from ..core.events import Events
+from ..core.pdcompat import text_array
 from ..credentials import PACKAGE_VERSION, Credentials
 from ..errors import SendInterrupted
 from .engine import Engine
@@ -251,9 +252,9 @@ def build_report(
     sent_at = pd.to_datetime(engine.sent_at[sel], unit="s", utc=True)
     frame = pd.DataFrame(
         {
-            "activity_id": pd.array(table.activity_id[sel], dtype="str"),
+            "activity_id": text_array(table.activity_id[sel]),
             "row": labels[table.first_row[sel]],
-            "status": pd.array(engine.status[sel], dtype="str"),
+            "status": text_array(engine.status[sel]),
             "http_status": pd.array(
                 np.where(engine.http[sel] >= 0, engine.http[sel], None),  # type: ignore[call-overload]
                 dtype="Int64",
@@ -263,7 +264,7 @@ def build_report(
                 np.where(engine.batch[sel] >= 0, engine.batch[sel], None),  # type: ignore[call-overload]
                 dtype="Int64",
             ),
-            "error": pd.array(engine.error[sel], dtype="str"),
+            "error": text_array(engine.error[sel]),
             "sent_at": sent_at,
         }
     )
@@ -275,13 +276,13 @@ def build_report(
                 frame,
                 pd.DataFrame(
                     {
-                        "activity_id": pd.array([None] * no_id.size, dtype="str"),
+                        "activity_id": text_array([None] * no_id.size),
                         "row": labels[no_id],
-                        "status": pd.array(["invalid"] * no_id.size, dtype="str"),
+                        "status": text_array(["invalid"] * no_id.size),
                         "http_status": pd.array([None] * no_id.size, dtype="Int64"),
                         "attempts": np.zeros(no_id.size, dtype=np.int64),
                         "batch": pd.array([None] * no_id.size, dtype="Int64"),
-                        "error": pd.array(["row has no activity ID"] * no_id.size, dtype="str"),
+                        "error": text_array(["row has no activity ID"] * no_id.size),
                         "sent_at": pd.to_datetime([None] * no_id.size, utc=True),
                     }
                 ),
@@ -294,8 +295,8 @@ def build_report(
     row_status = np.where(codes >= 0, engine.status[np.maximum(codes, 0)], "invalid")
     row_frame = pd.DataFrame(
         {
-            "activity_id": pd.array(table.row_ids, dtype="str"),
-            "status": pd.array(row_status, dtype="str"),
+            "activity_id": text_array(table.row_ids),
+            "status": text_array(row_status),
         },
         index=table.labels,
     )
