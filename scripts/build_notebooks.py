@@ -141,7 +141,8 @@ def shopify() -> list[nbformat.NotebookNode]:
         ),
         md(
             "## The preset's mapping and rules\n\nRows are grouped by `Name`, the activity ID "
-            "is the order `Id`; cancelled and voided orders are held back; `Tip` lines are not "
+            "is the order `Id`; cancelled, voided, fully refunded and unpaid orders are held "
+            "back (the status policy); `Tip` lines are not "
             "products."
         ),
         code("df.seeka.mapping()"),

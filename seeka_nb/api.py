@@ -16,6 +16,7 @@ from .credentials import Credentials
 from .pipeline import runner
 from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
+from .pipeline.stop import StopSignal
 
 
 class Events(core_events.Events):
@@ -35,6 +36,8 @@ class Events(core_events.Events):
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
+        truststore: bool = False,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """Send the events to Seeka; returns a :class:`~seeka_nb.SendReport`.
@@ -47,9 +50,13 @@ class Events(core_events.Events):
         ``"none"``, ``"changed"`` (orders whose payload changed) or ``"all"``.
         ``dry_run=True`` builds every body and sends nothing (``report.bodies``).
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
+        ``truststore=True`` trusts the operating system's certificate store (the
+        ``truststore`` package) instead of certifi's bundle.
         ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
         the environment; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name extra trusted CAs).
-        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report.
+        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report; ``stop``, a
+        :class:`~seeka_nb.pipeline.stop.StopSignal`, ends the send from another thread
+        without an exception (the rest ``pending``, see ``report.stopped_reason``).
         """
         creds, options = self._prepare(credentials, locals())
         return self._send_sync(creds, options, _seams, None)
@@ -68,6 +75,8 @@ class Events(core_events.Events):
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
+        truststore: bool = False,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """The awaitable variant of :meth:`send` (runs in the caller's event loop)."""
@@ -91,6 +100,8 @@ class Events(core_events.Events):
             "deadline",
             "progress",
             "proxy",
+            "truststore",
+            "stop",
         )
         return creds, SendOptions(**{k: given[k] for k in names})
 

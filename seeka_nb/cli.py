@@ -181,7 +181,7 @@ def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         f"detected preset {marker.get('preset')!r})\n"
     )
     if not args.quiet:
-        print(df.seeka.mapping(preset=args.preset))
+        print(df.seeka.mapping(conversion_options(args)["mapping"], preset=args.preset))
         print()
     print(events)
     issues = events.issues

@@ -111,7 +111,8 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
     """``NO_PROXY`` as urllib reads it (``*``, host names and domain suffixes, IPs,
     optional ``:port``)."""
     target = f"{host}:{port}" if port else host
-    return bool(urllib.request.proxy_bypass_environment(target, {"no": no_proxy}))
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    return bool(bypass(target, {"no": no_proxy}))
 
 
 def ssl_context(

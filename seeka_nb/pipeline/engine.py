@@ -49,6 +49,8 @@ from .progress import Progress
 
 log = logging.getLogger(__name__)
 
+#: How a run stopped by an untrusted server certificate begins its ``stop_reason``.
+TLS_STOP = "TLS certificate not trusted"
 HEARTBEAT_SECONDS = 20.0
 CLAIM_AHEAD = 25  # batches claimed per ledger transaction
 
@@ -322,6 +324,9 @@ class Engine:
             except TransportFailure as failure:
                 error, status = f"{failure.kind}: {failure}", None
                 outcome = failure.kind
+                if failure.kind == "tls":  # every request would fail the same way
+                    self.request_stop(f"{TLS_STOP}: {failure}")
+                    return await self._finish(items, "pending", None, self.stop_reason)
             else:
                 self.latency = 0.8 * self.latency + 0.2 * max(0.0, self.clock() - started)
                 status = response.status

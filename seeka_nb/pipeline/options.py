@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..adapters.ledger import Ledger
+from ..adapters.network import validate_proxy
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+from .stop import StopSignal
 
 Resend = Literal["none", "changed", "all"]
 DEFAULT_LEDGER_PATH = os.path.join(".seeka", "ledger.sqlite")
@@ -27,7 +29,11 @@ class SendOptions:
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
     seconds for the send (what is not sent by then ends ``pending``); ``proxy``: URL of
     an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
-    environment variables decide, as in other Python HTTP tools).
+    environment variables decide, as in other Python HTTP tools; see
+    :mod:`seeka_nb.adapters.network`); ``truststore``: trust the operating system's
+    certificate store instead of certifi's bundle; ``stop``: a
+    :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
+    (what is not sent by then ends ``pending``).
     """
 
     dry_run: bool = False
@@ -40,6 +46,8 @@ class SendOptions:
     deadline: float | None = None
     progress: bool | Callable[[int, int], None] | None = None
     proxy: str | None = None
+    truststore: bool = False
+    stop: StopSignal | None = None
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):
@@ -65,6 +73,8 @@ class SendOptions:
             raise ConfigurationError(f"max_retries={self.max_retries!r}: 0 or more.")
         if self.deadline is not None and not self.deadline > 0:
             raise ConfigurationError(f"deadline={self.deadline!r}: positive seconds or None.")
+        if self.proxy is not None:
+            validate_proxy(self.proxy)
 
 
 def open_ledger(

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..adapters.network import describe_proxy, proxy_for, ssl_context
 from ..adapters.pacing import Clock, Sleep
 from ..adapters.transport import HttpxTransport, Transport
 from ..core.events import Events
@@ -70,12 +71,17 @@ async def asend(
     choice = options.ledger
     if options.dry_run and choice is None:  # a dry run reads an existing ledger, never makes one
         choice = DEFAULT_LEDGER_PATH if os.path.exists(DEFAULT_LEDGER_PATH) else False
+    proxy = proxy_for(credentials.endpoint, options.proxy)
+    verify = ssl_context(truststore=options.truststore) if seams.transport is None else True
     ledger, owned = open_ledger(choice)
     transport = (
         seams.transport(options)
         if seams.transport is not None
         else HttpxTransport(
-            timeout=options.timeout, max_connections=MAX_CONCURRENCY, proxy=options.proxy
+            timeout=options.timeout,
+            max_connections=MAX_CONCURRENCY,
+            proxy=proxy,
+            verify=verify,
         )
     )
     engine = Engine(
@@ -101,21 +107,29 @@ async def asend(
         description="Seeka" if not options.dry_run else "dry run",
     )
     log.info(
-        "%s started: %d orders to send to %s (rate %s/s, resend %s, ledger %s)",
+        "%s started: %d orders to send to %s%s (rate %s/s, resend %s, ledger %s)",
         "dry run" if options.dry_run else "send",
         total,
         credentials.endpoint,
+        f" via proxy {describe_proxy(proxy)}" if proxy else "",
         "unpaced" if options.rate is None else f"{options.rate:g}",
         options.resend,
         "off" if ledger is None else "on",
     )
     interrupted = False
+    detach = (
+        options.stop.attach(asyncio.get_running_loop(), engine.request_stop)
+        if options.stop is not None
+        else None
+    )
     try:
         await engine.run(progress)
     except asyncio.CancelledError:
         interrupted = True
         engine.request_stop("interrupted (Ctrl-C)")
     finally:
+        if detach is not None:
+            detach()
         progress.close()
         try:
             if ledger is not None and engine.run_id is not None:

@@ -98,7 +98,8 @@ class Sandbox:
     ``GET /_sandbox/events[?all=1]``, ``/_sandbox/requests``, ``/_sandbox/stats``,
     ``/_sandbox/faults``, ``POST /_sandbox/faults`` (``{"faults": [...]}``),
     ``POST /_sandbox/reset``.  ``tls`` (an ``ssl.SSLContext`` with a certificate loaded,
-    e.g. from ``trustme`` in tests) serves HTTPS instead of HTTP.  The request log never holds ``X-Converge-Key``: at most
+    e.g. from ``trustme`` in tests) serves HTTPS instead of HTTP.  The request log never
+    holds ``X-Converge-Key``: at most
     ``"••••"`` and its last 4 characters (keys shorter than 12 characters: ``"••••"``).
     """
 
