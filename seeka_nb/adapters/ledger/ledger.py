@@ -130,6 +130,7 @@ class Ledger:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
         return self._db.closed
 
     def close(self) -> None:
