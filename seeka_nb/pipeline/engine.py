@@ -108,7 +108,7 @@ class Engine(Bookkeeping):
         self.requests = 0
         self.stop_reason: str | None = None
         self.stop_event: asyncio.Event | None = None
-        self.bodies: list[dict[str, Any]] = []
+        self.bodies: list[bytes] = []  # a dry run's bodies, encoded (see pipeline.bodies)
         self.limiter = RateLimiter(
             None if options.dry_run else options.rate, clock=clock, sleep=sleep
         )
@@ -150,7 +150,7 @@ class Engine(Bookkeeping):
         batches = self._batches(todo, acked)
         if self.opt.dry_run:
             for items in batches:
-                self.bodies.append({"data": [it.event for it in items]})
+                self.bodies.append(encode({"data": [it.event for it in items]}))
                 for it in items:
                     self.status[it.order] = "dry_run"
             return
@@ -219,9 +219,10 @@ class Engine(Bookkeeping):
         builder = self.events._builder
         resend = self.opt.resend
         items: list[Item] = []
+        hashed = self.ledger is not None  # the digest only serves the ledger
         for i in todo:
             event = builder.event(int(i))
-            digest = payload_hash(event)
+            digest = payload_hash(event) if hashed else ""
             previous = acked.get(self.table.activity_id[i])
             if previous is not None and resend != "all":
                 if previous == digest:

@@ -48,6 +48,7 @@ from ..core.display import (
 )
 from ..credentials import Credentials
 from ..errors import SendError
+from .bodies import EncodedBodies
 
 STATUSES = (
     "sent",
@@ -92,7 +93,7 @@ class SendReport:
     run_id: str | None = None
     interrupted: bool = False
     stopped_reason: str | None = None
-    bodies: list[dict[str, Any]] = field(default_factory=list)
+    bodies: EncodedBodies = field(default_factory=EncodedBodies)
     unrecorded: list[str] = field(default_factory=list)
     ledger_error: str | None = None
     ledger_used: bool = False

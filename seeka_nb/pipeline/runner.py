@@ -36,6 +36,7 @@ from ..core.events import Events
 from ..core.pdcompat import text_array
 from ..credentials import PACKAGE_VERSION, Credentials
 from ..errors import SendInterrupted
+from .bodies import EncodedBodies
 from .engine import Engine
 from .options import DEFAULT_LEDGER_PATH, MAX_CONCURRENCY, SendOptions, open_ledger
 from .progress import Progress
@@ -341,7 +342,7 @@ def build_report(
         run_id=engine.run_id,
         interrupted=interrupted,
         stopped_reason=engine.stop_reason,
-        bodies=engine.bodies,
+        bodies=EncodedBodies(engine.bodies),
         unrecorded=list(dict.fromkeys(engine.unrecorded)),
         ledger_error=engine.ledger_error,
         ledger_used=engine.ledger is not None and not engine.opt.dry_run,
