@@ -19,7 +19,7 @@ import orjson
 import pandas as pd
 
 from ..schema import IDENTITY_LIST_FIELDS, MAX_EVENTS_PER_REQUEST
-from .body import BodyBuilder, encode
+from .body import BodyBuilder
 from .build import OrderTable
 from .consent_checks import check_consent_value, warn_frame
 from .dedup import DuplicateFindings, find_duplicates
@@ -109,9 +109,13 @@ class Events:
         return self._builder.bodies(self._send.tolist(), size)
 
     def encoded_batches(self, size: int = MAX_EVENTS_PER_REQUEST) -> Iterator[bytes]:
-        """The request bodies as JSON bytes, ready to POST."""
-        for body in self.batches(size):
-            yield encode(body)
+        """The request bodies as JSON bytes, ready to POST (the bytes ``orjson`` gives
+        for :meth:`batches`; repeated identity objects are encoded once)."""
+        if int(size) < 1:
+            from ..errors import ConfigurationError
+
+            raise ConfigurationError(f"size={size!r}: a batch holds at least one event.")
+        return self._builder.encoded_bodies(self._send.tolist(), size)
 
     def preview(self, n: int = 1) -> Preview:
         """The first ``n`` events as the request body that would carry them, pretty-printed.

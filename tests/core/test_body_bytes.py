@@ -94,3 +94,24 @@ def test_fast_bodies_equal_the_reference_on_generated_tables(df: pd.DataFrame) -
     except seeka_nb.SeekaError:
         return
     assert list(events.encoded_batches()) == reference_bodies(events)
+
+
+def _repeat_customers(df: pd.DataFrame, customers: int = 7) -> pd.DataFrame:
+    """The varied frame with most of every order's identity copied from one of a few
+    customers; postcode and consent stay the order's own (so identities differ in them)."""
+    ident = ["email", "phone", "first_name", "last_name", "address1", "city", "country"]
+    order = pd.factorize(df["order_id"])[0]
+    first = df.drop_duplicates("order_id")[ident].to_numpy(dtype=object)
+    out = df.copy()
+    out[ident] = first[(order % customers)]
+    return out
+
+
+def test_repeated_identities_are_encoded_once_with_the_same_bytes() -> None:
+    from seeka_nb.core.body import identity_codes
+
+    events = _events(_repeat_customers(varied_frame()))
+    codes = identity_codes(events._table)
+    assert codes is not None and len(set(codes.tolist())) <= 60  # the fragment path runs
+    for size in (1, 7, 20):
+        assert list(events.encoded_batches(size)) == reference_bodies(events, size), size
