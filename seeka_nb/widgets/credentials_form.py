@@ -32,6 +32,7 @@ from ..adapters.sandbox import Sandbox
 from ..credentials import PACKAGE_VERSION, Credentials, mask_key
 from ..errors import ConfigurationError
 from ._common import Level, guarded, status_html
+from .static_view import mimebundle
 
 __all__ = ["CredentialsForm"]
 
@@ -218,7 +219,7 @@ class CredentialsForm:
 
     # -- display ------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self, self.widget, **kwargs)
 
     def __repr__(self) -> str:
         return (

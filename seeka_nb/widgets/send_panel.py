@@ -25,6 +25,7 @@ from ..pipeline.report import SendReport
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
 from ._common import Level, frame_html, guarded, status_html
 from .credentials_form import CredentialsForm
+from .static_view import mimebundle
 
 __all__ = ["SendPanel"]
 
@@ -195,7 +196,7 @@ class SendPanel:
         self.status.value = status_html(level, text)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self, self.widget, **kwargs)
 
     def __repr__(self) -> str:
         state = "no report yet" if self.report is None else repr(self.report)
