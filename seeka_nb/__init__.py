@@ -14,6 +14,7 @@ Layers (a module imports only from its own layer or below; ``tests/test_layers.p
 from __future__ import annotations
 
 import importlib.metadata as _metadata
+import logging as _logging
 
 from . import accessor as _accessor  # registers df.seeka
 from . import consent
@@ -43,7 +44,11 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-del _accessor, _metadata, annotations
+# Silent unless the application configures logging (``logging.basicConfig(level="INFO")``
+# in a notebook; ``-v`` on the command line).
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+del _accessor, _metadata, _logging, annotations
 
 __all__ = [
     "AuthenticationError",

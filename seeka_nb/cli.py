@@ -199,7 +199,7 @@ def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         print()
     say(events)
     issues = events.issues
-    by_code = []
+    by_code: list[dict[str, Any]] = []
     for (severity, code), group in issues.groupby(["severity", "code"], observed=True):
         by_code.append(
             {
@@ -247,7 +247,7 @@ def _plain(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -371,7 +371,7 @@ def _convert_measures(df: pd.DataFrame, kwargs: dict[str, Any]) -> None:
         numbers = pd.to_numeric(distinct).to_numpy()
         if (codes < 0).any():
             numbers = np.append(numbers.astype(np.float64), np.nan)
-        df.isetitem(position, pd.Series(numbers[codes], index=df.index))
+        df.isetitem(position, pd.Series(numbers[codes], index=df.index))  # type: ignore[arg-type]
 
 
 def _column_names(df: pd.DataFrame, keys: list[Hashable]) -> set[Hashable]:

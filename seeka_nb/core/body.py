@@ -67,7 +67,7 @@ def _present(values: np.ndarray) -> np.ndarray:
 
 
 def _money_object(values: np.ndarray) -> np.ndarray:
-    return np.where(np.isnan(values), None, values).astype(object)
+    return np.where(np.isnan(values), None, values).astype(object)  # type: ignore[call-overload]
 
 
 @functools.cache
@@ -91,7 +91,9 @@ class BodyBuilder:
         n = table.n_orders
         self.activity_id = table.activity_id.tolist()
         self.time = table.time.tolist()
-        commerce = [(k, table.text[k]) for k in COMMERCE_STRING_FIELDS if k in table.text]
+        commerce: list[tuple[str, np.ndarray]] = [
+            (k, table.text[k]) for k in COMMERCE_STRING_FIELDS if k in table.text
+        ]
         commerce += [
             (k, _money_object(table.money[k])) for k in COMMERCE_MONEY_FIELDS if k in table.money
         ]

@@ -186,7 +186,7 @@ def _convert(
     cmap, log = ctx.cmap, ctx.log
     activity_id, raw_ids = number_orders(ctx, pre.group_by)
     codes, n_orders = ctx.codes, ctx.n_orders
-    row_ids = np.where(codes >= 0, activity_id[np.maximum(codes, 0)], None)
+    row_ids = np.where(codes >= 0, activity_id[np.maximum(codes, 0)], None)  # type: ignore[call-overload]
     first_row = first_positions(codes, codes >= 0, n_orders)
     n_rows = np.bincount(codes[codes >= 0], minlength=n_orders)
     conflicts: dict[str, np.ndarray] = {}
@@ -367,7 +367,7 @@ def _convert(
     money = {k: round_money(v, cur) for k, v in money.items()}
     if "unitPrice" in products.columns:
         price = products.price
-        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)
+        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)  # type: ignore[call-overload]
     if is_present(cur).any():
         products.columns["currencyCode"] = cur[owner]
 
@@ -379,9 +379,9 @@ def _convert(
     for rag in lists.values():
         has_identity |= rag.counts() > 0
     for addr in address_sets:  # a country alone identifies nobody
-        for name, vals in addr.items():
+        for name, part in addr.items():
             if name not in ("country", "countryCode"):
-                has_identity |= is_present(vals)
+                has_identity |= is_present(part)
     ctx.order_issue(
         np.flatnonzero(~has_identity),
         first_row,

@@ -30,7 +30,7 @@ def check_consent_column(text: Coded, log: IssueLog, column: object) -> None:
         table, on="u"
     )
     for k, group in rows.groupby("k", sort=True):
-        issue = found[int(k)][1]
+        issue = found[int(k)][1]  # type: ignore[arg-type]
         log.add(
             group["pos"].to_numpy(),
             code=f"consent_{issue.code}",

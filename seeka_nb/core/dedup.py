@@ -35,7 +35,7 @@ class DuplicateFindings(pd.DataFrame):
     def _constructor(self) -> type[pd.DataFrame]:
         return pd.DataFrame
 
-    def _repr_html_(self) -> str:  # type: ignore[override]
+    def _repr_html_(self) -> str:
         if self.empty:
             return box("<b>Duplicate findings</b>: none. Every activity ID is one clean order.")
         frame = pd.DataFrame(self)
@@ -74,7 +74,7 @@ def _rows_by_order(table: OrderTable, mask: np.ndarray) -> dict[int, list[object
     frame = pd.DataFrame(
         {"o": table.row_order[pos], "label": np.asarray(table.labels, dtype=object)[pos]}
     )
-    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}
+    return {int(k): list(v) for k, v in frame.groupby("o", sort=True)["label"]}  # type: ignore[arg-type]
 
 
 def _values_text(values: np.ndarray, field: str) -> str:
@@ -103,7 +103,7 @@ def _distinct_by_order(
     sel = np.isin(codes, orders) & is_present(values)
     frame = pd.DataFrame({"o": codes[sel], "v": pd.Series(values[sel], dtype=object)})
     frame = frame.drop_duplicates()
-    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}
+    return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}  # type: ignore[arg-type]
 
 
 def find_duplicates(table: OrderTable) -> pd.DataFrame:

@@ -154,7 +154,7 @@ def _phone(number: str, region: str | None) -> str | None:
         return None
     # Valid for the row's own region implies valid: one metadata check instead of one per
     # region sharing the country code (+61 is AU, CC and CX); otherwise the full check.
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(parsed.country_code, ())
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(parsed.country_code or 0, ())
     valid = (region in regions and phonenumbers.is_valid_number_for_region(parsed, region)) or (
         phonenumbers.is_valid_number(parsed)
     )

@@ -103,8 +103,8 @@ class IssueLog:
                 messages.extend(c.message)
         has_row = pos >= 0
         safe = np.where(has_row, pos, 0)
-        row = np.where(has_row, np.asarray(labels, dtype=object)[safe], None)
-        aid = np.where(has_row, activity_ids[safe], None)
+        row = np.where(has_row, np.asarray(labels, dtype=object)[safe], None)  # type: ignore[call-overload]
+        aid = np.where(has_row, activity_ids[safe], None)  # type: ignore[call-overload]
         frame = pd.DataFrame(
             {
                 "row": pd.Series(row, dtype=object),

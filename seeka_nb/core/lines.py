@@ -179,7 +179,7 @@ def normalise_lines(
     columns_out = {k: v[take] for k, v in out.items()}
     if "unitPrice" in cols:
         p = price[take]
-        columns_out["unitPrice"] = np.where(np.isnan(p), None, p).astype(object)
+        columns_out["unitPrice"] = np.where(np.isnan(p), None, p).astype(object)  # type: ignore[attr-defined]
     if "quantity" in cols:
         q = qty[take]
         qo = np.full(len(q), None, dtype=object)

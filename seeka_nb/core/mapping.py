@@ -248,8 +248,8 @@ class ColumnMapping:
         lines = [f"ColumnMapping(preset={self.preset!r})"]
         for r in frame.itertuples(index=False):
             cols = r.columns or "(unmapped)"
-            extra = f"  [{r.note}]" if r.note else ""
-            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")
+            extra = f"  [{r.note}]" if r.note else ""  # type: ignore[str-bytes-safe]
+            lines.append(f"  {r.field:<20} <- {cols}  ({r.source}){extra}")  # type: ignore[str-bytes-safe]
         if self.unused:
             lines.append("  unused columns: " + ", ".join(str(c) for c in self.unused))
         lines.extend(f"  preset: {n}" for n in self.preset_notes)
@@ -260,7 +260,7 @@ class ColumnMapping:
         frame = self.to_frame()
         tint = {"explicit": "#ddf4ff", "preset": "#fbefff", "auto": None}
         tints = [
-            "#fff8c5" if r.note.startswith("ambiguous") else tint.get(r.source)
+            "#fff8c5" if str(r.note).startswith("ambiguous") else tint.get(str(r.source))
             for r in frame.itertuples(index=False)
         ]
         unused = ", ".join(esc(str(c)) for c in self.unused) or "none"
@@ -282,8 +282,8 @@ def _as_columns(value: object) -> tuple[Hashable, ...]:
     if value is None:
         return ()
     if isinstance(value, str) or not isinstance(value, Iterable):
-        return (value,)  # type: ignore[return-value]
-    return tuple(value)  # type: ignore[arg-type]
+        return (value,)
+    return tuple(value)
 
 
 #: Everyday words for a field that are not column-name synonyms (normalised).
@@ -337,8 +337,8 @@ def _check_explicit(spec: MappingSpec, columns: Sequence[Hashable]) -> None:
     for key, value in spec.items():
         for col in _as_columns(value):
             if col not in present:
-                close = difflib.get_close_matches(str(col), [str(c) for c in columns], n=3)
-                hint = f" Close matches: {close}." if close else ""
+                near = difflib.get_close_matches(str(col), [str(c) for c in columns], n=3)
+                hint = f" Close matches: {near}." if near else ""
                 raise MappingError(
                     f"mapping[{key!r}] names column {col!r}, which is not in the DataFrame."
                     f"{hint} Columns: {list(columns)}."

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ def factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     return codes.astype(np.int64), uniques
 
 
-def _hashable_or_unusable(value: object) -> object:
+def _hashable_or_unusable(value: Any) -> object:
     try:
         hash(value)
         pd.isna(value)
@@ -134,7 +135,7 @@ def map_distinct(
     if len(uniques) == 0:
         n = len(column)
         return np.full(n, fill, dtype=dtype), np.zeros(n, dtype=bool)
-    values, bad = convert(uniques)
+    values, bad = convert(uniques)  # type: ignore[arg-type]
     values = np.append(np.asarray(values, dtype=dtype), np.array([fill], dtype=dtype))
     bad = np.append(np.asarray(bad, dtype=bool), False)  # code -1 (missing) -> fill
     return values[codes], bad[codes]
@@ -201,7 +202,7 @@ def to_text(column: pd.Series) -> Coded:
     if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":
         # Arrow strings are valid UTF-8 by construction: strip in C++, no surrogate check.
         stripped = pd.Series(uniques).str.strip()
-        text = stripped.to_numpy(dtype=object, na_value=None)
+        text = stripped.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
         text[text == ""] = None
         return recode(codes, text, np.zeros(n, dtype=bool))
     text, bad_u = _texts(np.asarray(uniques, dtype=object))
@@ -242,7 +243,7 @@ def _numbers(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     out[is_bool] = np.nan
     bad[is_bool] = True
     for i in np.flatnonzero(np.isnan(out) & ~is_bool):
-        v = uniques[i]
+        v = uniques[i]  # type: ignore[call-overload]
         if isinstance(v, bool | np.bool_):
             bad[i] = True
         elif isinstance(v, int | float | np.integer | np.floating):

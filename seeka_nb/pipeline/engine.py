@@ -9,12 +9,18 @@ with capped, jittered backoff honouring ``Retry-After(-Ms)``; 400/413/422 are bi
 only the bad events end ``rejected``; 401/403 stop the run.  A stop request (Ctrl-C) or the
 deadline leaves what is left ``pending``.  Time, sleep, randomness and the transport are
 injected, so tests run against the sandbox without sleeping.
+
+Logging (``seeka_nb.pipeline.engine``, under the ``seeka_nb`` logger): DEBUG for every
+request (batch, events, attempt, status, latency), INFO for a retry, WARNING for a 429,
+retries that ran out and why a run stopped.  Records carry counts, statuses and failure
+kinds only: never the key, never an event's content nor a server's message about it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import math
 import random
 import time
@@ -40,6 +46,8 @@ from ..schema import (
 from .messages import describe
 from .options import MAX_CONCURRENCY, SendOptions
 from .progress import Progress
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 20.0
 CLAIM_AHEAD = 25  # batches claimed per ledger transaction
@@ -121,7 +129,7 @@ class Engine:
         self.stop_event = asyncio.Event()
         self._slots = asyncio.Condition()
         self.progress = progress
-        todo = [i for i in np.flatnonzero((self.table.status == "ok") & self.universe)]
+        todo: list[int] = np.flatnonzero((self.table.status == "ok") & self.universe).tolist()
         acked = {}
         if self.ledger is not None:
             ids = self.table.activity_id[todo].tolist()
@@ -145,6 +153,8 @@ class Engine:
         """Stop taking new batches (called in the loop's thread)."""
         if self.stop_reason is None:
             self.stop_reason = reason
+            # The reason's head only: the credentials' one goes on with the masked key.
+            log.warning("send stopping: %s", reason.split(":")[0])
         if self.stop_event is not None:
             self.stop_event.set()
         if self._slots is not None:
@@ -306,13 +316,25 @@ class Engine:
             self.requests += 1
             started = self.clock()
             hint = None
+            number = int(self.batch[items[0].order])
             try:
                 response = await self.transport.post(self.creds.endpoint, content, headers)
             except TransportFailure as failure:
                 error, status = f"{failure.kind}: {failure}", None
+                outcome = failure.kind
             else:
                 self.latency = 0.8 * self.latency + 0.2 * max(0.0, self.clock() - started)
                 status = response.status
+                outcome = f"HTTP {status}"
+            log.debug(
+                "batch %d: %d events, attempt %d -> %s in %.0f ms",
+                number,
+                len(items),
+                attempt,
+                outcome,
+                1000 * max(0.0, self.clock() - started),
+            )
+            if status is not None:
                 if status == ACCEPTED_STATUS:
                     return await self._finish(items, "sent", status, None)
                 error = describe(response, [it.event for it in items])
@@ -324,6 +346,7 @@ class Engine:
                     return await self._finish(items, "pending", status, self.stop_reason)
                 if status in REJECTED_STATUSES:
                     if len(items) == 1:
+                        log.warning("batch %d: Seeka rejected an event (HTTP %d)", number, status)
                         return await self._finish(items, "rejected", status, error)
                     half = len(items) // 2
                     await self._post(items[:half])
@@ -332,13 +355,26 @@ class Engine:
                 if status == 429:
                     hint = retry_after_seconds(response.headers, now=self.now())
                     self.limiter.throttled(hint)
+                    log.warning(
+                        "throttled (HTTP 429%s); slowing down",
+                        "" if hint is None else f", retry after {hint:g}s",
+                    )
                 elif status not in TRANSIENT_STATUSES and status < 500:
+                    log.warning("batch %d: failed with HTTP %d (not retried)", number, status)
                     return await self._finish(items, "failed", status, error)
             if attempt > self.opt.max_retries:
+                log.warning(
+                    "batch %d: gave up after %d attempts (last: %s); %d orders failed",
+                    number,
+                    attempt,
+                    outcome,
+                    len(items),
+                )
                 return await self._finish(
                     items, "failed", status, f"{error} (after {attempt} attempts)"
                 )
             delay = max(backoff(attempt, self.rng), hint or 0.0)
+            log.info("batch %d: %s, retry %d in %.1fs", number, outcome, attempt, delay)
             deadline = self.opt.deadline
             if deadline is not None and self.clock() + delay - self._t0 > deadline:
                 self.request_stop(f"deadline of {deadline:g}s reached")

@@ -7,12 +7,16 @@ Ctrl-C in the calling thread asks the engine to stop taking new batches, lets in
 requests finish for a bounded time (then abandons them), records everything acknowledged
 and raises :class:`~seeka_nb.errors.SendInterrupted` carrying the report; the rest is
 ``pending`` and re-running the same send sends only that.
+
+Logs (``seeka_nb`` logger, silent unless the application configures logging) a run's start
+and its summary at INFO: counts, requests, time, endpoint — never the key nor order data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import random
 import threading
@@ -33,6 +37,8 @@ from .engine import Engine
 from .options import DEFAULT_LEDGER_PATH, MAX_CONCURRENCY, SendOptions, open_ledger
 from .progress import Progress
 from .report import SendReport
+
+log = logging.getLogger(__name__)
 
 #: Seconds an interrupted send waits for in-flight requests before abandoning them.
 INTERRUPT_GRACE = 5.0
@@ -93,6 +99,15 @@ async def asend(
         enabled=False if options.dry_run else options.progress,
         description="Seeka" if not options.dry_run else "dry run",
     )
+    log.info(
+        "%s started: %d orders to send to %s (rate %s/s, resend %s, ledger %s)",
+        "dry run" if options.dry_run else "send",
+        total,
+        credentials.endpoint,
+        "unpaced" if options.rate is None else f"{options.rate:g}",
+        options.resend,
+        "off" if ledger is None else "on",
+    )
     interrupted = False
     try:
         await engine.run(progress)
@@ -108,7 +123,18 @@ async def asend(
             await transport.aclose()
             if owned and ledger is not None:
                 ledger.close()
-    return build_report(events, engine, elapsed=seams.clock() - started, interrupted=interrupted)
+    report = build_report(events, engine, elapsed=seams.clock() - started, interrupted=interrupted)
+    summary = report.summary()
+    log.info(
+        "%s finished: %s; %d requests in %.2fs, %d throttled%s",
+        "dry run" if options.dry_run else "send",
+        ", ".join(f"{k} {v}" for k, v in summary["counts"].items()) or "nothing",
+        summary["requests"],
+        summary["seconds"],
+        summary["throttled"],
+        "" if report.ok else "; not everything was sent",
+    )
+    return report
 
 
 def send(
@@ -229,11 +255,13 @@ def build_report(
             "row": labels[table.first_row[sel]],
             "status": pd.array(engine.status[sel], dtype="str"),
             "http_status": pd.array(
-                np.where(engine.http[sel] >= 0, engine.http[sel], None), dtype="Int64"
+                np.where(engine.http[sel] >= 0, engine.http[sel], None),  # type: ignore[call-overload]
+                dtype="Int64",
             ),
             "attempts": engine.attempts[sel],
             "batch": pd.array(
-                np.where(engine.batch[sel] >= 0, engine.batch[sel], None), dtype="Int64"
+                np.where(engine.batch[sel] >= 0, engine.batch[sel], None),  # type: ignore[call-overload]
+                dtype="Int64",
             ),
             "error": pd.array(engine.error[sel], dtype="str"),
             "sent_at": sent_at,

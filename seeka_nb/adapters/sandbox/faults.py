@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from seeka_nb.errors import ConfigurationError
 
@@ -105,7 +106,7 @@ class FaultPlan:
     def __init__(
         self,
         script: Iterable[object] | None = None,
-        rates: Mapping[object, object] | None = None,
+        rates: Mapping[Any, object] | None = None,
         seed: int | None = None,
     ) -> None:
         self._lock = threading.Lock()

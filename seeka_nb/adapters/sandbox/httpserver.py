@@ -53,7 +53,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         """Bind without ``HTTPServer``'s reverse-DNS lookup (slow on some machines)."""
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
-        self.server_name = host
+        self.server_name = str(host)
         self.server_port = port
 
     @property

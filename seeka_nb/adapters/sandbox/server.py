@@ -294,7 +294,7 @@ def _credentials(value: Credentials | None) -> frozenset[tuple[str, str]] | None
     out = set()
     for pair in pairs:
         if _is_credentials(pair):
-            pair = (pair.org_id, pair.public_key)
+            pair = (pair.org_id, pair.public_key)  # type: ignore[union-attr]
         if (
             not isinstance(pair, tuple | list)
             or len(pair) != 2

@@ -23,6 +23,7 @@ Decisions:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..presets import Preset, Rule, register
@@ -39,7 +40,7 @@ def _derive(frame: pd.DataFrame) -> dict[str, pd.Series]:
     return out
 
 
-def _cancelled(frame: pd.DataFrame) -> pd.Series:
+def _cancelled(frame: pd.DataFrame) -> np.ndarray:
     out = is_one_of(frame, "Estado de la orden", ["Cancelada", "Cancelado"])
     if "Fecha y hora de cancelación" in frame.columns:
         out = out | is_set(frame, "Fecha y hora de cancelación")
