@@ -151,7 +151,7 @@ def svg_timeline(
     counts = grouped.size()
     revenue = frame[frame["c"] == cur].groupby("b")["v"].sum(min_count=1).reindex(counts.index)
     freq = {"day": "D", "week": "W-MON", "month": "MS"}[unit]
-    full = pd.date_range(counts.index.min(), counts.index.max(), freq=freq)
+    full: pd.Index = pd.date_range(counts.index.min(), counts.index.max(), freq=freq)
     if len(full) == 0 or not counts.index.isin(full).all():  # never drop a bucket
         full = counts.index
     counts = counts.reindex(full, fill_value=0)
