@@ -138,8 +138,8 @@ def shopify() -> list[nbformat.NotebookNode]:
         ),
         md(
             "## The preset's mapping and rules\n\nRows are grouped by `Name`; the activity "
-            "ID is the order's `Id`; cancelled and voided orders are held back; `Tip` "
-            "lines are not products."
+            "ID is the order's `Id`; cancelled, voided, fully refunded and unpaid orders are "
+            "held back (the status policy); `Tip` lines are not products."
         ),
         code("orders.seeka.mapping()"),
         code("events = orders.seeka.to_events()\nevents"),
@@ -378,9 +378,10 @@ def real_export() -> list[nbformat.NotebookNode]:
         md(
             "## Order status and refunds\n\nShopify's `Financial Status` says whether "
             "an order was paid, refunded or voided, and `Cancelled at` whether it was "
-            "cancelled. Orders the preset's rules exclude are held back with their "
-            "reason (status `excluded`); refunded orders are reported rather than "
-            "silently sent or dropped. The statuses in this file, and what happened to "
+            "cancelled. The status policy decides, never a guess: cancelled, voided, "
+            "fully refunded and unpaid orders are held back with their reason (status "
+            "`excluded`); a partially refunded order is a purchase and is sent, with a "
+            "`partially_refunded` warning. The statuses in this file, and what happened to "
             "their orders:"
         ),
         code(

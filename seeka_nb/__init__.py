@@ -50,6 +50,10 @@ _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 del _accessor, _metadata, _logging, annotations
 
+from . import _short_errors  # noqa: E402 - after the imports it needs
+
+_short_errors.install()  # ConfigurationError as one line in a notebook
+
 __all__ = [
     "AuthenticationError",
     "ColumnMapping",

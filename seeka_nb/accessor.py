@@ -53,14 +53,25 @@ class SeekaAccessor:
         dayfirst: bool | None = None,
         consent: str | None = None,
         currency: str | None = None,
+        status_policy: dict[str, str] | None = None,
     ) -> Events:
         """Convert the rows to Seeka ``Order`` events (no network).
 
         ``mapping`` maps Seeka field names to columns (a list of columns for identity
-        fields: all their distinct values are sent); unmapped fields are detected from
-        column names.  ``tz`` names the zone of times written without one; ``dayfirst``
-        reads ``01/02/2024`` as 1 February; ``consent`` is a TCF string for every event
-        without one; ``currency`` the ISO 4217 code for rows without a currency.
+        fields: all their distinct values are sent), plus ``lineTotal`` (a line's amount
+        including its quantity) and ``status`` (the order's status column(s)); unmapped
+        fields are detected from column names; ``{"totalPrice": None}`` says the orders have
+        no value.  ``tz`` names the zone of times written without one; ``dayfirst`` reads
+        ``01/02/2024`` as 1 February; ``consent`` is a TCF string for every event without
+        one; ``currency`` the ISO 4217 code for rows without a currency (an order with an
+        amount and no currency is held back).
+
+        ``status_policy`` changes what happens per status class: keys ``cancelled``,
+        ``refunded``, ``pending`` (``"hold"``, the default, or ``"send"``),
+        ``partially_refunded`` (``"send"``, the default, at the order's value; ``"net"``,
+        total minus the refunded amount; or ``"hold"``) and ``unknown`` (``"send"``, the
+        default, with a warning listing the values, or ``"hold"``).  E.g.
+        ``status_policy={"pending": "send", "partially_refunded": "net"}``.
         """
         table = build_table(
             self._df,
@@ -70,6 +81,7 @@ class SeekaAccessor:
             dayfirst=dayfirst,
             consent=consent,
             currency=currency,
+            status_policy=status_policy,
         )
         return Events(table)
 
@@ -94,6 +106,7 @@ class SeekaAccessor:
         dayfirst: bool | None = None,
         consent: str | None = None,
         currency: str | None = None,
+        status_policy: dict[str, str] | None = None,
         **options: Any,
     ) -> SendReport:
         """``to_events(...)`` then ``.send(credentials, **options)`` in one call (scripts).
@@ -103,6 +116,12 @@ class SeekaAccessor:
         ``progress``, ``proxy``).
         """
         events = self.to_events(
-            mapping, preset=preset, tz=tz, dayfirst=dayfirst, consent=consent, currency=currency
+            mapping,
+            preset=preset,
+            tz=tz,
+            dayfirst=dayfirst,
+            consent=consent,
+            currency=currency,
+            status_policy=status_policy,
         )
         return events.send(credentials, **options)

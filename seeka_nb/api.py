@@ -16,6 +16,7 @@ from .credentials import Credentials
 from .pipeline import runner
 from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
+from .pipeline.stop import StopSignal
 
 
 class Events(core_events.Events):
@@ -35,6 +36,7 @@ class Events(core_events.Events):
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """Send the events to Seeka; returns a :class:`~seeka_nb.SendReport`.
@@ -49,7 +51,9 @@ class Events(core_events.Events):
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
         ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
         the environment; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name extra trusted CAs).
-        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report.
+        Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report; ``stop``, a
+        :class:`~seeka_nb.pipeline.stop.StopSignal`, ends the send from another thread
+        without an exception (the rest ``pending``, see ``report.stopped_reason``).
         """
         creds, options = self._prepare(credentials, locals())
         return self._send_sync(creds, options, _seams, None)
@@ -68,6 +72,7 @@ class Events(core_events.Events):
         deadline: float | None = None,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
+        stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
         """The awaitable variant of :meth:`send` (runs in the caller's event loop)."""
@@ -91,6 +96,7 @@ class Events(core_events.Events):
             "deadline",
             "progress",
             "proxy",
+            "stop",
         )
         return creds, SendOptions(**{k: given[k] for k in names})
 

@@ -195,7 +195,7 @@ def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         f"detected preset {marker.get('preset')!r})\n"
     )
     if not args.quiet:
-        say(df.seeka.mapping(preset=args.preset))
+        say(df.seeka.mapping(conversion_options(args)["mapping"], preset=args.preset))
         print()
     say(events)
     issues = events.issues

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .errors import ConfigurationError
 from .schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "add_send",
     "conversion_options",
     "option_hint",
+    "parse_map",
     "send_options",
 ]
 
@@ -28,6 +30,8 @@ __all__ = [
 OPTION_FOR_KEYWORD = {
     "tz=": "--tz ZONE",
     "currency=": "--currency CODE",
+    "mapping=": "--map FIELD=COLUMN",
+    "status_policy=": "--status-policy CLASS=ACTION",
     "preset=": "--preset NAME",
     "dayfirst=": "--dayfirst or --monthfirst",
     "proxy=": "--proxy URL",
@@ -79,6 +83,26 @@ def add_input(parser: argparse.ArgumentParser) -> None:
         "--tz", help="time zone of times written without one, e.g. Europe/London or UTC"
     )
     group.add_argument("--currency", help="ISO 4217 currency for orders without one, e.g. EUR")
+    group.add_argument(
+        "--map",
+        dest="map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="map a column to a Seeka field (repeatable; repeat a field for several columns, "
+        "e.g. --map status='Order Status'); FIELD= with no column switches the field off "
+        "(--map totalPrice= says the orders have no value); lineTotal is a line's amount",
+    )
+    group.add_argument(
+        "--status-policy",
+        dest="status_policy",
+        action="append",
+        default=[],
+        metavar="CLASS=ACTION",
+        help="what happens to orders of a status class (repeatable): cancelled, refunded, "
+        "pending = hold (default) or send; partially_refunded = send (default, at the "
+        "order's value), net (minus the refund) or hold; unknown = send (default) or hold",
+    )
     day = group.add_mutually_exclusive_group()
     day.add_argument(
         "--dayfirst",
@@ -92,9 +116,42 @@ def add_input(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _pairs(values: list[str], option: str, example: str) -> list[tuple[str, str]]:
+    out = []
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError(f"{option} {item!r}: write {example}.")
+        out.append((key.strip(), value))
+    return out
+
+
+def parse_map(values: list[str]) -> dict[str, Any] | None:
+    """``["totalPrice=", "status=A", "status=B"]`` → ``{"totalPrice": None, "status": [...]}``."""
+    mapping: dict[str, Any] = {}
+    for field, column in _pairs(values, "--map", "FIELD=COLUMN, e.g. --map lineTotal=Amount"):
+        if column == "":
+            mapping[field] = None
+        elif mapping.get(field) is None:
+            mapping[field] = column
+        else:
+            prev = mapping[field]
+            mapping[field] = [*(prev if isinstance(prev, list) else [prev]), column]
+    return mapping or None
+
+
 def conversion_options(args: argparse.Namespace) -> dict[str, Any]:
     """``to_events`` keyword arguments from the options of :func:`add_input`."""
-    options: dict[str, Any] = {"preset": args.preset, "tz": args.tz, "currency": args.currency}
+    options: dict[str, Any] = {
+        "mapping": parse_map(args.map),
+        "preset": args.preset,
+        "tz": args.tz,
+        "currency": args.currency,
+    }
+    example = "CLASS=ACTION, e.g. --status-policy pending=send"
+    policy = dict(_pairs(args.status_policy, "--status-policy", example))
+    if policy:
+        options["status_policy"] = policy
     if args.dayfirst is not None:
         options["dayfirst"] = args.dayfirst
     return options

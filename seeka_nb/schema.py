@@ -104,6 +104,10 @@ MAPPABLE_FIELDS: Final = (
 LINE_FIELDS: Final = tuple(f for f in PRODUCT_FIELDS if f != "currencyCode")
 #: A pseudo-field: one column holding a list (or JSON array) of product objects per row.
 PRODUCTS_LIST_FIELD: Final = "products"
+#: A pseudo-field: a line's amount including its quantity (never sent as such).  [ours]
+LINE_TOTAL_FIELD: Final = "lineTotal"
+#: A pseudo-field: the order's status column(s); decides what is sent.  [ours]
+STATUS_FIELD: Final = "status"
 REQUIRED_FIELDS: Final = ("activityId", "time")
 
 # --- value rules [ours] -----------------------------------------------------------------

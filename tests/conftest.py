@@ -21,7 +21,7 @@ def real_data() -> Path:
 
 @pytest.fixture(scope="session")
 def real2_data() -> Path:
-    """Folder of the six further real exports (real2); fails under CI when absent."""
+    """Folder of the six further real exports (issue 11); fails under CI when absent."""
     return require(REAL2_DATA)
 
 

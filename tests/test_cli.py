@@ -69,7 +69,9 @@ def test_validate_exit_codes(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "negative_price" in out and "1 order held back" in out
     naive = tmp_path / "naive.csv"
-    naive.write_text("order_id,created_at\n1,2025-01-01 10:00\n", encoding="utf-8")
+    naive.write_text(
+        "order_id,created_at,total,currency\n1,2025-01-01 10:00,5,USD\n", encoding="utf-8"
+    )
     assert main(["validate", str(naive)]) == 3  # cannot be converted as given
     assert "--tz ZONE" in capsys.readouterr().err
     assert main(["validate", str(naive), "--tz", "UTC"]) == 0
@@ -129,3 +131,46 @@ def test_send_dry_run_writes_bodies(tmp_path, monkeypatch, capsys) -> None:
         for p in sorted(folder.glob("*.json"))
     ] == ["1"]
     assert "dry run" in capsys.readouterr().out
+
+
+def test_validate_takes_map_status_policy_and_currency(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "ref,when,state,line_value\n"
+        "A,2025-01-01T10:00:00Z,paid,45.19\n"
+        "A,2025-01-01T10:00:00Z,paid,16.94\n"
+        "B,2025-01-01T11:00:00Z,pending,5\n",
+        encoding="utf-8",
+    )
+    # no column is recognisably money: refused, with the command-line way to say it
+    assert main(["validate", str(path), "--currency", "CAD"]) == 3
+    assert "--map FIELD=COLUMN" in capsys.readouterr().err
+    args = ["validate", str(path), "--map", "activityId=ref", "--map", "time=when"]
+    args += ["--map", "lineTotal=line_value", "--map", "status=state", "--currency", "CAD"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "lineTotal" in out and "1 order to send" in out.replace("orders", "order")
+    assert "62.13" in out and "pending" in out
+    assert main([*args, "--status-policy", "pending=send"]) == 0
+    assert "2 orders to send" in capsys.readouterr().out
+    assert main([*args, "--status-policy", "pending=maybe"]) != 0
+    assert "pending" in capsys.readouterr().err
+    # without a currency the orders with money are held back: exit 1, advice in the output
+    assert main(args[:-2]) == 1
+    assert "currency=" in capsys.readouterr().out
+
+
+def test_map_option_parsing() -> None:
+    from seeka_nb.cli_options import parse_map
+    from seeka_nb.errors import SeekaError
+
+    assert parse_map([]) is None
+    assert parse_map(["totalPrice=", "status=A", "status=B", "email=Mail=x"]) == {
+        "totalPrice": None,
+        "status": ["A", "B"],
+        "email": "Mail=x",
+    }
+    with pytest.raises(SeekaError):
+        parse_map(["nonsense"])

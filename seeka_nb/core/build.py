@@ -10,14 +10,14 @@ problem in the issues log and decides each order's status (``ok``, ``error``,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MappingError, ValidationError
 from ..schema import (
-    COMMERCE_MONEY_FIELDS,
     COMMERCE_STRING_FIELDS,
     LINE_FIELDS,
     MAX_IDENTIFIER_LENGTH,
@@ -25,18 +25,20 @@ from ..schema import (
     PRODUCTS_LIST_FIELD,
 )
 from . import identity
+from .amounts import check_value_and_currency, order_amounts, require_value
 from .consent_checks import check_consent_column, check_consent_value, warn_frame
 from .context import Context, check_currency, currency_codes, line_dupes
 from .customers import addresses, identity_lists
-from .grouping import Ragged, first_positions, per_order
+from .grouping import Ragged, first_positions
 from .issues import IssueLog
-from .lines import Products, explode_products, normalise_lines
+from .lines import Products
 from .mapping import ColumnMapping, MappingSpec, check_mapping_argument, resolve_mapping
-from .money import check_totals, round_money
+from .money import minor_units_of, round_money
 from .ordering import number_orders
 from .presets import Preset, get_preset, looks_like
+from .status import apply_policy, check_policy, read_status
 from .times import format_utc, parse_times
-from .values import is_present, to_number, truncate
+from .values import is_present, truncate
 
 ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
 ID_LIKE = {
@@ -117,12 +119,20 @@ def build_table(
     dayfirst: bool | None = None,
     consent: str | None = None,
     currency: str | None = None,
+    status_policy: Mapping[str, str] | None = None,
 ) -> OrderTable:
     """Convert order rows to an :class:`OrderTable` (see the module docstring).
 
     ``dayfirst=None`` uses the preset's setting, else infers it from the values.
+    ``status_policy`` overrides the preset's (then the default) policy per status class
+    (see :mod:`seeka_nb.core.status`).
     """
     work, pre, cmap = prepare(df, mapping, preset)
+    policy = check_policy({**pre.status_policy, **(status_policy or {})})
+    require_value(cmap, mapping, list(work.columns))
+    value_expected = not (
+        mapping is not None and "totalPrice" in mapping and mapping["totalPrice"] is None
+    )
     tz = tz if tz is not None else pre.tz
     dayfirst = pre.dayfirst if dayfirst is None else bool(dayfirst)
     currency = check_currency(currency if currency is not None else pre.currency, "currency")
@@ -172,7 +182,7 @@ def build_table(
     if hint:
         log.add([-1], code="looks_like_preset", severity="warning", message=hint)
     warn_frame(log, consent_warnings)
-    return _convert(ctx, pre, tz, dayfirst, consent, currency)
+    return _convert(ctx, pre, tz, dayfirst, consent, currency, policy, value_expected)
 
 
 def _convert(
@@ -182,6 +192,8 @@ def _convert(
     dayfirst: bool | None,
     consent: str | None,
     currency: str | None,
+    policy: dict[str, str],
+    value_expected: bool,
 ) -> OrderTable:
     cmap, log = ctx.cmap, ctx.log
     activity_id, raw_ids = number_orders(ctx, pre.group_by)
@@ -255,7 +267,13 @@ def _convert(
         "local time repeated by a daylight-saving change; the first one is used",
     )
     time_utc = ctx.per_order(
-        "time", tcol, times.utc, ~np.isnat(times.utc), conflicts, fill=np.datetime64("NaT")
+        "time",
+        tcol,
+        times.utc,
+        ~np.isnat(times.utc),
+        conflicts,
+        fill=np.datetime64("NaT"),
+        severity="error",
     )
     no_time = np.flatnonzero(np.isnat(time_utc))
     ctx.order_issue(
@@ -300,39 +318,8 @@ def _convert(
     cur = text.get("currencyCode", np.full(n_orders, None, dtype=object))
     if currency is not None:
         cur = np.where(is_present(cur), cur, currency)
-    if "currencyCode" in cmap:
-        missing_cur = np.flatnonzero(~is_present(cur))
-        ctx.order_issue(
-            missing_cur,
-            first_row,
-            code="missing_currency",
-            severity="warning",
-            message="order has no currency; sent without currencyCode",
-            name="currencyCode",
-            col=cmap.columns("currencyCode")[0],
-        )
-    elif currency is None:
-        log.add(
-            [-1],
-            code="no_currency",
-            severity="warning",
-            field="currencyCode",
-            message="no currency column is mapped: events are sent without "
-            "currencyCode. Pass currency='USD' (or map a column) to set it.",
-        )
     if is_present(cur).any():
         text["currencyCode"] = cur
-
-    # --- money --------------------------------------------------------------------------
-    money: dict[str, np.ndarray] = {}
-    for name in COMMERCE_MONEY_FIELDS:
-        if name not in cmap:
-            continue
-        col = cmap.columns(name)[0]
-        nums, bad = to_number(ctx.series(col))
-        ctx.error(bad, name, col, "invalid_number", "not a number")
-        ctx.error(nums < 0, name, col, "negative_amount", "negative amount")
-        money[name] = ctx.per_order(name, col, nums, ~np.isnan(nums), conflicts, fill=np.nan)
 
     # --- addresses and identity ---------------------------------------------------------
     address_sets = addresses(ctx, conflicts)
@@ -343,33 +330,24 @@ def _convert(
             region = np.where(is_present(region), region, cc)
     lists = identity_lists(ctx, region, dayfirst)
 
-    # --- products and totals ------------------------------------------------------------
-    products = _products(ctx, not_product)
-    owner = _owner(products)
-    products = replace(products, price=round_money(products.price, cur[owner]))
-    money = {k: round_money(v, cur) for k, v in money.items()}
-    shipping = _line_amounts(ctx, shipping_line, cur)
-    if shipping is not None and "totalShippingPrice" not in money:
-        money["totalShippingPrice"] = shipping
-    extra = _line_amounts(ctx, extra_line, cur)
-    if extra is not None:
-        shipping = extra if shipping is None else np.nan_to_num(shipping) + extra
-    # totals are checked/computed from the prices as sent, then rounded once more
-    money = check_totals(
-        ctx,
-        products,
-        money,
-        cur,
-        first_row,
-        other_lines=shipping,
-        discount=_order_discount(ctx, pre),
+    # --- money, products and totals -----------------------------------------------------
+    money, products = order_amounts(
+        ctx, pre, cur, first_row, conflicts, not_product, shipping_line, extra_line
     )
-    money = {k: round_money(v, cur) for k, v in money.items()}
-    if "unitPrice" in products.columns:
-        price = products.price
-        products.columns["unitPrice"] = np.where(np.isnan(price), None, price).astype(object)  # type: ignore[call-overload]
+    owner = np.repeat(np.arange(n_orders), products.counts())
     if is_present(cur).any():
         products.columns["currencyCode"] = cur[owner]
+
+    # --- order status ---------------------------------------------------------------------
+    status_read = read_status(ctx, first_row)
+    if status_read is not None:
+        tol = 0.5 * 10.0 ** -minor_units_of(cur) + 1e-9
+        net = apply_policy(
+            ctx, status_read, policy, money.get("totalPrice"), tol, first_row, excluded
+        )
+        if net is not None:
+            money["totalPrice"] = round_money(net, cur)
+    check_value_and_currency(ctx, money, products, cur, first_row, value_expected)
 
     # --- identity presence and status ---------------------------------------------------
     has_identity = np.zeros(n_orders, dtype=bool)
@@ -429,55 +407,8 @@ def _convert(
     )
 
 
-def _owner(products: Products) -> np.ndarray:
-    """Order code of each grouped product."""
-    return np.repeat(np.arange(len(products.offsets) - 1), products.counts())
-
-
-def _order_discount(ctx: Context, pre: Preset) -> np.ndarray | None:
-    """Per order, the discount the preset's discount column states (NaN when absent)."""
-    col = next((c for c in pre.discount if c in ctx.df.columns), None)
-    if col is None:
-        return None
-    nums, _ = to_number(ctx.series(col))
-    return per_order(ctx.codes, nums, ~np.isnan(nums), ctx.n_orders, fill=np.nan).values
-
-
 def _all_missing(column: pd.Series) -> bool:
     try:
         return bool(column.isna().all())
     except (TypeError, ArithmeticError, ValueError):  # cells pandas cannot test (sNaN)
         return False
-
-
-def _line_amounts(ctx: Context, rows: np.ndarray, cur: np.ndarray) -> np.ndarray | None:
-    """Per order, the price × quantity of the flagged lines (NaN where it has none)."""
-    if not rows.any() or "unitPrice" not in ctx.cmap:
-        return None
-    price, _ = to_number(ctx.series(ctx.cmap.columns("unitPrice")[0]))
-    qty = np.ones(ctx.n)
-    if "quantity" in ctx.cmap:
-        qty, _ = to_number(ctx.series(ctx.cmap.columns("quantity")[0]))
-    amount = np.where(rows, price * qty, 0.0)
-    known = rows & ~np.isnan(amount)
-    sel = ctx.codes >= 0
-    total = np.bincount(
-        ctx.codes[sel], weights=np.where(known, amount, 0.0)[sel], minlength=ctx.n_orders
-    )
-    has = np.bincount(ctx.codes[sel], weights=known[sel], minlength=ctx.n_orders) > 0
-    return round_money(np.where(has, total, np.nan), cur)
-
-
-def _products(ctx: Context, not_product: np.ndarray) -> Products:
-    cmap = ctx.cmap
-    if PRODUCTS_LIST_FIELD in cmap:
-        col = cmap.columns(PRODUCTS_LIST_FIELD)[0]
-        cols, pos = explode_products(ctx.series(col), col, ctx.log)
-        names = {k: col for k in cols}
-        order_of = ctx.codes[pos] if pos.size else pos
-        return normalise_lines(cols, names, pos, order_of, ctx.n_orders, ctx.log)
-    fields = [f for f in LINE_FIELDS if f in cmap]
-    cols = {f: ctx.series(cmap.columns(f)[0]) for f in fields}
-    names = {f: cmap.columns(f)[0] for f in fields}
-    order_of = np.where(not_product, -1, ctx.codes)
-    return normalise_lines(cols, names, np.arange(ctx.n), order_of, ctx.n_orders, ctx.log)

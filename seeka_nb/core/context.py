@@ -110,11 +110,13 @@ class Context:
         fill: object = None,
         severity: str = "warning",
         shown: np.ndarray | None = None,
+        message: str | None = None,
     ) -> np.ndarray:
         """One value per order from its first row that has one; conflicts reported.
 
         ``shown``: the per-row values to show in the duplicates report (default
-        ``values``).
+        ``values``).  A conflict is a warning (the first value is sent) or, with
+        ``severity="error"``, holds the order back; ``message`` replaces the default text.
         """
         res = per_order(self.codes, values, present, self.n_orders, fill=fill)
         if res.conflicts.any():
@@ -125,12 +127,7 @@ class Context:
                 res.conflicts,
                 code="conflicting_value",
                 severity=severity,  # type: ignore[arg-type]
-                message=(
-                    f"differs from the order's first {name}; the order is held back "
-                    "(one order ID cannot carry two values)"
-                    if severity == "error"
-                    else f"differs from the order's first {name}; the first value is sent"
-                ),
+                message=message or _conflict_message(name, col, severity),
                 field=name,
                 column=col,
             )
@@ -152,6 +149,15 @@ class Context:
         if name in self.conflict_values and self.conflict_values[name].dtype.kind == "i":
             self.conflict_values[name] = text.values()
         return text.at(codes)
+
+
+def _conflict_message(name: str, col: object, severity: str) -> str:
+    if severity == "error":
+        return (
+            f"{col!r} ({name}) differs between the rows of one order; the order is held "
+            "back (which value is the order's is not known)"
+        )
+    return f"differs from the order's first {name}; the first value is sent"
 
 
 def _currency_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -50,13 +50,16 @@ def names(text: Coded) -> Coded:
 
 
 def _postcode_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    out = pd.Series(u, dtype=object).str.lstrip("'").str.strip().to_numpy(dtype=object, copy=True)
+    s = pd.Series(u, dtype=object).str.lstrip("'").str.strip()
+    # a spreadsheet or pandas re-save writes 400081 as "400081.0": no postcode has ".0"
+    out = s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).to_numpy(dtype=object, copy=True)
     out[out == ""] = None
     return out, np.zeros(len(u), dtype=bool)
 
 
 def postcodes(text: Coded) -> Coded:
-    """Trim, drop a spreadsheet's forcing apostrophe (``'02134`` → ``02134``)."""
+    """Trim, drop a spreadsheet's forcing apostrophe (``'02134`` → ``02134``) and a float
+    re-save's ``.0`` (``400081.0`` → ``400081``)."""
     return text.mapped(_postcode_values)[0]
 
 

@@ -5,6 +5,14 @@ field off), then the preset's entries whose columns exist, then auto-detection f
 names (case, spaces, accents and punctuation ignored) against ranked synonym lists.  Two
 columns matching a field at the same rank is an *ambiguity*: it is reported and the field is
 left unmapped (an error for the required ``activityId`` and ``time``), never guessed.
+
+Besides the Seeka fields, two fields steer the conversion without being sent: ``lineTotal``
+(a line's amount including its quantity; summed into the order's total when no total is
+mapped) and ``status`` (the order's status: one column or several, e.g. a payment status, a
+cancellation date and a refunded amount; see :mod:`seeka_nb.core.status`).  ``status``
+takes every matching column, like identity fields.  Money fields (``totalPrice``...,
+``unitPrice``, ``lineTotal``) are never auto-detected from a column another field already
+uses.
 """
 
 from __future__ import annotations
@@ -23,9 +31,11 @@ from ..schema import (
     ADDRESS_FIELDS,
     IDENTITY_LIST_FIELDS,
     LINE_FIELDS,
+    LINE_TOTAL_FIELD,
     MAPPABLE_FIELDS,
     PRODUCTS_LIST_FIELD,
     REQUIRED_FIELDS,
+    STATUS_FIELD,
 )
 from .display import box, table_html
 
@@ -131,7 +141,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "paymentMethodName": (
         ("paymentmethodname", "paymentmethod", "paymenttype", "paymentgateway", "mediodepago"),
     ),
-    "currencyCode": (("currencycode", "currency", "moneda"),),
+    "currencyCode": (("currencycode", "currency", "moneda", "divisa"),),
     "totalPrice": (("totalprice", "total", "ordertotal", "grandtotal", "totalamount"),),
     "totalTax": (("totaltax", "tax", "taxes", "taxamount", "taxtotal", "vat"),),
     "totalShippingPrice": (
@@ -173,9 +183,49 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("lineitemquantity",),
     ),
     PRODUCTS_LIST_FIELD: (("products", "lineitems", "items", "orderitems"),),
+    LINE_TOTAL_FIELD: (
+        (
+            "linetotal",
+            "amount",
+            "itemtotal",
+            "totalowed",
+            "lineamount",
+            "linetotalprice",
+            "lineitemtotal",
+            "itemamount",
+            "extendedprice",
+            "importe",
+            "monto",
+        ),
+    ),
+    STATUS_FIELD: (
+        (
+            "status",
+            "orderstatus",
+            "paymentstatus",
+            "financialstatus",
+            "transactionstatus",
+            "estado",
+            "estadodelaorden",
+            "estadodelpedido",
+            "estadodelpago",
+            "cancelledat",
+            "canceledat",
+            "cancelleddate",
+            "canceleddate",
+            "cancellationdate",
+            "refundedamount",
+            "amountrefunded",
+            "refundamount",
+        ),
+    ),
 }
 
-ALL_FIELDS = (*MAPPABLE_FIELDS, PRODUCTS_LIST_FIELD)
+ALL_FIELDS = (*MAPPABLE_FIELDS, LINE_TOTAL_FIELD, PRODUCTS_LIST_FIELD, STATUS_FIELD)
+#: Fields that hold money: auto-detection never takes a column another field uses.
+MONEY_FIELDS = ("totalPrice", "totalTax", "totalShippingPrice", "unitPrice", LINE_TOTAL_FIELD)
+#: Fields that take every matching column (the rest take the first one).
+MULTI_COLUMN_FIELDS = (*IDENTITY_LIST_FIELDS, *ADDRESS_FIELDS, STATUS_FIELD)
 
 
 def normalise_name(name: object) -> str:
@@ -191,7 +241,7 @@ def field_level(name: str) -> str:
         return "identity"
     if name in ADDRESS_FIELDS:
         return "address"
-    if name in LINE_FIELDS or name == PRODUCTS_LIST_FIELD:
+    if name in LINE_FIELDS or name in (PRODUCTS_LIST_FIELD, LINE_TOTAL_FIELD):
         return "line"
     return "order"
 
@@ -388,22 +438,27 @@ def resolve_mapping(
         if found:
             # identity and address fields take every column; other fields list
             # alternatives for header variants: the first present one is used.
-            many = field_level(name) in ("identity", "address") and name != "seekaPId"
+            many = name in MULTI_COLUMN_FIELDS
             fields[name] = found if many else found[:1]
             source[name] = "preset"
     by_norm: dict[str, list[Hashable]] = {}
     for col in columns:
         if isinstance(col, str):
             by_norm.setdefault(normalise_name(col), []).append(col)
+    position = {c: i for i, c in enumerate(columns)}
     for name, ranks in SYNONYMS.items() if auto else ():
         if name in fields or name in spec:
             continue
+        taken = {c for cols in fields.values() for c in cols} if name in MONEY_FIELDS else set()
         for rank, names in enumerate(ranks):
             hits: list[Hashable] = []
             for n in names:
-                hits.extend(c for c in by_norm.get(n, []) if c not in hits)
-            position = {c: i for i, c in enumerate(columns)}
+                hits.extend(c for c in by_norm.get(n, []) if c not in hits and c not in taken)
             hits.sort(key=lambda c: position[c])
+            if hits and name == STATUS_FIELD:
+                fields[name] = tuple(hits)
+                source[name] = "auto"
+                break
             if len(hits) == 1:
                 fields[name] = (hits[0],)
                 source[name] = "auto"

@@ -2,7 +2,8 @@
 
 Totals follow SEEKA_CONTRACT.md: a mapped total is sent as given (a warning when it cannot be
 reconciled with the lines, since tax, shipping, discounts and tips exist); without one the
-total is the sum of unit price × quantity, and is left out when a line has no price.
+total is the sum of the lines' amounts (``lineTotal``, else unit price × quantity), and an
+order with a line whose amount is unknown is held back.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def check_totals(
     *,
     other_lines: np.ndarray | None = None,
     discount: np.ndarray | None = None,
+    line_amounts: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Fill or check ``totalPrice`` against the lines; issues go to ``ctx``'s log.
 
@@ -70,11 +72,13 @@ def check_totals(
     ``discount``: per order, an order discount the export states (only used to reconcile
     a mapped total with its lines: total = lines − discount + shipping + tax, each term
     optional).
+    ``line_amounts``: per product, the line's amount as the export states it (``lineTotal``);
+    when given it replaces unit price × quantity.
     """
     n_orders = len(first_row)
     counts = products.counts()
     owner = np.repeat(np.arange(n_orders), counts)
-    line_total = products.price * products.quantity
+    line_total = products.price * products.quantity if line_amounts is None else line_amounts
     unknown_line = np.isnan(line_total)
     sums = np.bincount(owner, weights=np.where(unknown_line, 0.0, line_total), minlength=n_orders)
     if other_lines is not None:
@@ -137,10 +141,10 @@ def check_totals(
             np.flatnonzero(has_lines & unknown),
             first_row,
             code="total_unknown",
-            severity="warning",
+            severity="error",
             name="totalPrice",
             col=None,
-            message="a line has no price or quantity, so the order total is unknown "
-            "and left out; map a total column to send one",
+            message="a line has no price, amount or quantity, so the order's total is "
+            "unknown; the order is held back (map a total column, or fill the line)",
         )
     return out

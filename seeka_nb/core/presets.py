@@ -4,8 +4,10 @@ A preset carries (1) mapping entries, used for the columns that exist (explicit 
 entries override them), (2) *exclusion* rules: vectorised row predicates whose orders are
 held back with severity ``excluded`` (cancelled, voided...), (3) *not-a-product* rules:
 line rows that carry order data but are not products (postage, tips...), (4) defaults
-(``tz``, ``dayfirst``, ``currency``) and (5) a header signature used to recognise the
-layout.  Each decision is written in ``notes`` so ``df.seeka.mapping()`` shows it.
+(``tz``, ``dayfirst``, ``currency``, ``status_policy``) and (5) header signatures used to
+recognise the layout (one per header variant).  Each decision is written in ``notes`` so
+``df.seeka.mapping()`` shows it.  Order statuses are read through the ``status`` mapping
+field and the status policy (:mod:`seeka_nb.core.status`), in every preset alike.
 
 Derived columns (``derive``) let a preset add virtual columns computed from the export
 (e.g. a full name split into first and last names) without touching the user's frame;
@@ -62,6 +64,7 @@ class Preset:
     not_products: tuple[Rule, ...] = ()
     notes: tuple[str, ...] = ()
     signature: frozenset[str] = frozenset()  # normalised header names that identify it
+    variants: tuple[frozenset[str], ...] = ()  # other header variants' signatures
     group_by: tuple[Hashable, ...] = ()  # key repeated on every row of an order
     discount: tuple[Hashable, ...] = ()  # order discount column, to reconcile totals only
     derive: Callable[[pd.DataFrame], dict[str, pd.Series]] | None = None
@@ -69,6 +72,7 @@ class Preset:
     tz: str | None = None
     dayfirst: bool | None = None
     currency: str | None = None
+    status_policy: dict[str, str] = field(default_factory=dict)  # overrides the default
 
     def columns_for(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The frame plus the preset's derived columns (a new frame; the input is kept)."""
@@ -77,11 +81,12 @@ class Preset:
         return frame.assign(**self.derive(frame))
 
     def matches(self, columns: pd.Index) -> float:
-        """Share of the signature present in ``columns`` (0 when no signature)."""
-        if not self.signature:
-            return 0.0
+        """Share of the best-matching signature present in ``columns`` (0 when none)."""
         names = {normalise_name(c) for c in columns}
-        return len(self.signature & names) / len(self.signature)
+        return max(
+            (len(sig & names) / len(sig) for sig in (self.signature, *self.variants) if sig),
+            default=0.0,
+        )
 
 
 _REGISTRY: dict[str, Preset] = {}
@@ -141,9 +146,17 @@ GENERIC = register(
         name="generic",
         description=(
             "Any tidy table: columns are matched to Seeka fields by name (see "
-            "seeka_nb.core.mapping.SYNONYMS); no rows are held back by layout rules."
+            "seeka_nb.core.mapping.SYNONYMS); statuses follow the default status policy."
         ),
-        notes=("columns matched by name; no layout rules",),
+        notes=(
+            "columns matched by name; no layout rules",
+            "status (Status, Order Status, Financial Status, Cancelled at, Refunded Amount...)"
+            ": cancelled/voided/failed/declined, fully refunded and pending/unpaid/draft/on "
+            "hold orders are held back; partially refunded ones are sent at their value with a "
+            "warning; unknown statuses are sent with a warning (change with status_policy=)",
+            "no order total: the total is the sum of the line amounts (lineTotal: Amount, "
+            "Line Total, Item Total, Total Owed...), else of unit price × quantity",
+        ),
     )
 )
 

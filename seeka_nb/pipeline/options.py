@@ -11,6 +11,7 @@ from typing import Literal
 from ..adapters.ledger import Ledger
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+from .stop import StopSignal
 
 Resend = Literal["none", "changed", "all"]
 DEFAULT_LEDGER_PATH = os.path.join(".seeka", "ledger.sqlite")
@@ -27,7 +28,9 @@ class SendOptions:
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
     seconds for the send (what is not sent by then ends ``pending``); ``proxy``: URL of
     an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
-    environment variables decide, as in other Python HTTP tools).
+    environment variables decide, as in other Python HTTP tools); ``stop``: a
+    :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
+    (what is not sent by then ends ``pending``).
     """
 
     dry_run: bool = False
@@ -40,6 +43,7 @@ class SendOptions:
     deadline: float | None = None
     progress: bool | Callable[[int, int], None] | None = None
     proxy: str | None = None
+    stop: StopSignal | None = None
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):

@@ -109,12 +109,19 @@ async def asend(
         "off" if ledger is None else "on",
     )
     interrupted = False
+    detach = (
+        options.stop.attach(asyncio.get_running_loop(), engine.request_stop)
+        if options.stop is not None
+        else None
+    )
     try:
         await engine.run(progress)
     except asyncio.CancelledError:
         interrupted = True
         engine.request_stop("interrupted (Ctrl-C)")
     finally:
+        if detach is not None:
+            detach()
         progress.close()
         try:
             if ledger is not None and engine.run_id is not None:

@@ -2,7 +2,8 @@
 
 Everything shown here is built from values that never include the public key: status
 texts come from :class:`~seeka_nb.errors.SeekaError` messages (which never carry it) and
-from :attr:`~seeka_nb.Credentials.masked_key`.
+from :attr:`~seeka_nb.Credentials.masked_key`.  Colours come from the stylesheet of
+:mod:`._theme` (JupyterLab theme variables), never fixed in the markup.
 """
 
 from __future__ import annotations
@@ -10,34 +11,42 @@ from __future__ import annotations
 import functools
 import html
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 import pandas as pd
 
 from ..errors import SeekaError
+from ._theme import LEVEL_CLASS
 
-__all__ = ["Level", "frame_html", "guarded", "kv_table", "status_html"]
+__all__ = ["Level", "badge", "frame_html", "guarded", "kv_table", "plural", "status_html"]
 
 log = logging.getLogger("seeka_nb.widgets")
 
-Level = Literal["info", "ok", "warning", "error"]
+Level = Literal["info", "ok", "warning", "error", "dry"]
 
-_LEVEL_STYLE: dict[str, tuple[str, str]] = {
-    "info": ("#57606a", "ℹ"),
-    "ok": ("#1a7f37", "✓"),
-    "warning": ("#9a6700", "⚠"),
-    "error": ("#cf222e", "✗"),
-}
+#: Issue severities -> status level of their badge.
+SEVERITY_LEVEL: dict[str, Level] = {"error": "error", "excluded": "warning", "warning": "info"}
 
 
 def status_html(level: Level, text: str, *, css_class: str = "seeka-status") -> str:
-    """One status line: a coloured symbol and the escaped ``text``."""
-    colour, symbol = _LEVEL_STYLE[level]
+    """One status line: a symbol badge in the level's colour and the escaped ``text``."""
+    modifier, symbol = LEVEL_CLASS[level]
     return (
-        f"<div class='{css_class} {css_class}-{level}' style='color:{colour};line-height:1.4'>"
-        f"{symbol} {html.escape(text)}</div>"
+        f"<div class='{css_class} {css_class}-{level} seeka-line seeka-{modifier}'>"
+        f"<span class='seeka-sym'>{symbol}</span>{html.escape(text)}</div>"
     )
+
+
+def badge(level: Level, text: str) -> str:
+    """A small coloured label (severity, outcome)."""
+    modifier, _ = LEVEL_CLASS[level]
+    return f"<span class='seeka-badge seeka-{modifier}'>{html.escape(text)}</span>"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 order"``, ``"2 orders"`` (``many`` for irregular plurals)."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def kv_table(rows: Iterable[tuple[str, str | list[str]]]) -> str:
@@ -56,14 +65,50 @@ def kv_table(rows: Iterable[tuple[str, str | list[str]]]) -> str:
     return f"<table style='line-height:1.4'>{body}</table>"
 
 
-def frame_html(frame: pd.DataFrame, *, max_rows: int, empty: str) -> str:
-    """``frame``'s first ``max_rows`` rows as an HTML table, with a note when cut."""
+def frame_html(
+    frame: pd.DataFrame,
+    *,
+    max_rows: int,
+    empty: str,
+    badges: Mapping[str, Mapping[str, Level]] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """``frame``'s first ``max_rows`` rows as a bordered, scrollable HTML table.
+
+    Missing values show as ``—`` (never ``None``/``nan``); ``badges`` maps a column to
+    {value: level} to show those cells as coloured badges; ``labels`` renames headers.
+    """
     if frame.empty:
-        return f"<p>{html.escape(empty)}</p>"
-    shown = frame.head(max_rows).to_html(index=False, border=0, na_rep="")
+        return f"<p class='seeka-muted'>{html.escape(empty)}</p>"
+    shown = frame.head(max_rows)
+    badges = badges or {}
+    labels = labels or {}
+    head = "".join(f"<th>{html.escape(labels.get(str(c), str(c)))}</th>" for c in shown.columns)
+    cols = []
+    for name in shown.columns:
+        values = shown[name].astype(object).where(shown[name].notna(), None).tolist()
+        levels = badges.get(str(name))
+        cells = []
+        for value in values:
+            text = "—" if value is None else str(value)
+            if levels is not None and text in levels:
+                cells.append(badge(levels[text], text))
+            else:
+                cells.append(html.escape(text))
+        cols.append(cells)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{col[i]}</td>" for col in cols) + "</tr>" for i in range(len(shown))
+    )
     more = len(frame) - max_rows
-    note = f"<p>… and {more:,} more rows (see the DataFrame).</p>" if more > 0 else ""
-    return f"<div style='overflow-x:auto'>{shown}</div>{note}"
+    note = (
+        f"<p class='seeka-muted'>… and {more:,} more rows (see the DataFrame).</p>"
+        if more > 0
+        else ""
+    )
+    return (
+        f"<div class='seeka-scroll'><table class='seeka-table'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>{note}"
+    )
 
 
 def guarded(func: Callable[..., Any], show: Callable[[Level, str], None]) -> Callable[..., Any]:

@@ -22,6 +22,7 @@ import ipywidgets as w
 from ..core.consent import ConsentIssue, TCString, decode_tc, validate_tc
 from ..errors import ConfigurationError, ConsentError
 from ._common import Level, guarded, kv_table, status_html
+from ._theme import stylesheet
 from .static_view import mimebundle
 
 __all__ = ["ConsentForm"]
@@ -77,6 +78,8 @@ class ConsentForm:
         self.events = events
         self.result: TCString | None = None
         self.issues: list[ConsentIssue] = []
+        self.applied: str | None = None
+        self._callbacks: list[Callable[[Any], Any]] = []
 
         self.tc_string = w.Textarea(
             placeholder="Paste a TC string (the euconsent-v2 cookie, or tcString from "
@@ -96,6 +99,7 @@ class ConsentForm:
         self.status = w.HTML()
         self.widget = w.VBox(
             [
+                stylesheet(),
                 w.HTML("<b>TCF consent string</b>"),
                 self.tc_string,
                 self.verdict,
@@ -133,9 +137,31 @@ class ConsentForm:
             )
         text = self.tc_string.value.strip()
         self.events = self._source.with_consent(text, only_missing=only_missing)
+        self.applied = text
         which = "orders without one" if only_missing else "every order"
         self._show("ok", f"Applied to {which} ({len(self.events):,} orders to send).")
+        for callback in self._callbacks:
+            callback(self.events)
         return self.events
+
+    def on_apply(self, callback: Callable[[Any], Any]) -> None:
+        """Call ``callback(events)`` after each successful apply (a linked
+        :class:`SendPanel` takes the new events so)."""
+        self._callbacks.append(callback)
+
+    def set_events(self, events: Any) -> None:
+        """Apply to ``events`` from now on (a :class:`SendPanel` links its own events so);
+        shows "Apply to events"."""
+        self._source = self.events = events
+        self.applied = None
+        self.apply_button.layout.display = ""
+        self._check(self.tc_string.value)
+
+    @property
+    def unapplied(self) -> bool:
+        """True when the form holds a string that is not the one last applied."""
+        text = self.tc_string.value.strip()
+        return bool(text) and text != self.applied
 
     # -- checking -----------------------------------------------------------------------------
     def _on_text(self, change: Mapping[str, Any]) -> None:

@@ -32,6 +32,7 @@ from ..adapters.sandbox import Sandbox
 from ..credentials import PACKAGE_VERSION, Credentials, mask_key
 from ..errors import ConfigurationError
 from ._common import Level, guarded, status_html
+from ._theme import stylesheet
 from .static_view import mimebundle
 
 __all__ = ["CredentialsForm"]
@@ -114,6 +115,7 @@ class CredentialsForm:
         self.status = w.HTML()
         self.widget = w.VBox(
             [
+                stylesheet(),
                 w.HTML("<b>Seeka credentials</b>"),
                 self.org_id,
                 self.public_key,
@@ -150,13 +152,14 @@ class CredentialsForm:
         if not self.org_id.value.strip():
             missing.append("the organisation ID")
         if not self._key.strip():
-            missing.append("the public key")
+            missing.append("the public key (paste it, then press Enter)")
         if self.endpoint.value == "custom" and not self.endpoint_url.value.strip():
             missing.append("the endpoint URL")
         if missing:
             raise ConfigurationError(
-                f"Seeka credentials are incomplete: enter {_join(missing)}, or click "
-                "'Read from environment' (SEEKA_ORG_ID, SEEKA_PUBLIC_KEY...)."
+                f"Seeka credentials are incomplete in the credentials form: enter "
+                f"{_join(missing)}, or click 'Read from environment' (SEEKA_ORG_ID, "
+                "SEEKA_PUBLIC_KEY...)."
             )
         values = {
             "org_id": self.org_id.value,

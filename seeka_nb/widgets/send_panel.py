@@ -1,18 +1,26 @@
-"""``SendPanel``: look at events, then send them, from one notebook widget (layer 5).
+"""``SendPanel``: look at events, then send them, from one compact notebook card (layer 5).
 
-The panel shows the events' summary, their issues and duplicates (first rows), the first
-request body (a dry-run preview, built locally), options (rate, dry run), a Send button with
-a progress bar, and the :class:`~seeka_nb.SendReport` when the send is done.  Sending calls
-the same ``events.send(credentials, ...)`` as a script, synchronously: the kernel is busy
-until the send ends (Ctrl-C / "Interrupt kernel" stops it as in a script).
+The card: a one-line summary (orders, revenue per currency, problems), where the send goes
+(live from a linked :class:`CredentialsForm`), the consent the events carry (live from a
+linked :class:`ConsentForm`, whose "Apply" replaces the panel's events: what the panel
+shows is what it sends), tabs for Issues, Duplicates, Preview (masked) and Report, the
+options, Send / Stop, a progress line (count, rate, time left) and one final line saying
+what needs attention.
 
-The progress bar counts settled orders as the send goes (``send(progress=callback)``,
-called from the sending thread; ipywidgets forwards the updates to the page).
+The Send button sends in a background thread (:meth:`SendPanel.start`), so the kernel stays
+responsive and Stop ends the send cleanly (``send(stop=StopSignal)``: no new batch, what
+is in flight finishes and is recorded, the rest ``pending``).  A send to a real endpoint
+(Seeka production, or any non-loopback URL) asks for confirmation once per org and key,
+showing them masked and the number of orders.  Personal data stays masked in every output
+(see :mod:`._mask`); "Show personal data" reveals the preview for ``reveal_seconds`` only,
+so it is not in the widget state when the notebook is saved later.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
@@ -20,32 +28,37 @@ import ipywidgets as w
 from ..adapters.ledger import Ledger
 from ..api import Events
 from ..credentials import Credentials
-from ..errors import SeekaError, SendInterrupted
-from ..pipeline.report import SendReport
-from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
-from ._common import Level, frame_html, guarded, status_html
+from ..errors import ConfigurationError, SeekaError
+from ..schema import DEFAULT_RATE_PER_SECOND, INGEST_URL, SEEKA_RATE_LIMIT_PER_SECOND
+from . import _panel_views as views
+from ._common import Level, guarded, plural, status_html
+from ._sending import Schedule, Sending, default_schedule
+from ._theme import stylesheet
+from .consent_form import ConsentForm
 from .credentials_form import CredentialsForm
 from .static_view import mimebundle
 
 __all__ = ["SendPanel"]
 
 
-class SendPanel:
+class SendPanel(Sending):
     """Inspect and send ``events`` (``df.seeka.to_events()``) from a notebook.
 
     ``credentials``: :class:`~seeka_nb.Credentials`, a :class:`CredentialsForm` (read when
-    Send is clicked, so it can be filled after the panel is shown), or ``None`` to use
-    :meth:`Credentials.from_env` at send time.  ``rate`` (requests/s; ``0`` means unpaced,
-    for the local sandbox only: it is refused for other endpoints) and ``dry_run`` are the
-    initial values of the panel's options; ``ledger`` and ``send_options`` (``resend``,
-    ``timeout``, ``deadline``...) are passed to ``events.send``.  ``max_rows`` limits the
-    issues and duplicates tables.
+    Send is clicked; its state shows live in the panel), or ``None`` for
+    :meth:`Credentials.from_env` at send time.  ``consent``: a :class:`ConsentForm` to link:
+    it applies to the panel's events and the panel sends what it applied.  ``rate``
+    (requests/s; ``0`` means unpaced, for the local sandbox only) and ``dry_run`` are the
+    options' initial values; ``ledger`` and ``send_options`` (``resend``, ``timeout``,
+    ``deadline``...) go to ``events.send``.  ``max_rows`` limits the tables.
 
-    Widgets: ``summary``, ``issues``, ``duplicates``, ``preview`` (HTML, in ``details``, an
-    Accordion), ``rate`` (BoundedFloatText), ``dry_run`` (Checkbox), ``send_button``,
-    ``progress`` (IntProgress), ``status`` and ``report_html`` (HTML).  After a send,
-    ``panel.report`` is the :class:`~seeka_nb.SendReport`; :meth:`send` does what the
-    button does and returns it.
+    Widgets: ``summary``, ``target``, ``consent_state``, ``issues``, ``duplicates``,
+    ``preview``, ``report_html`` (HTML; the last four in the ``details`` tabs), ``reveal``
+    (ToggleButton), ``rate``, ``dry_run``, ``send_button``, ``stop_button``, ``confirm``
+    (box with ``confirm_text``, ``confirm_button``, ``cancel_button``), ``progress``,
+    ``progress_text`` and ``status``.  ``panel.report`` is the last
+    :class:`~seeka_nb.SendReport`; :meth:`send` sends in the calling thread and returns it,
+    :meth:`start` / :meth:`stop` / :meth:`wait` are what the buttons use.
     """
 
     def __init__(
@@ -53,10 +66,14 @@ class SendPanel:
         events: Events,
         credentials: Credentials | CredentialsForm | None = None,
         *,
+        consent: ConsentForm | None = None,
         rate: float | None = DEFAULT_RATE_PER_SECOND,
         dry_run: bool = False,
         ledger: str | os.PathLike[str] | Ledger | bool | None = None,
         max_rows: int = 10,
+        reveal_seconds: float = 20.0,
+        _clock: Callable[[], float] = time.monotonic,
+        _schedule: Schedule | None = None,
         **send_options: Any,
     ) -> None:
         if not callable(getattr(events, "send", None)):
@@ -64,29 +81,41 @@ class SendPanel:
                 f"SendPanel needs the events of df.seeka.to_events(), got {type(events).__name__}."
             )
         self.events = events
-        self.report: SendReport | None = None
+        self.report = None
         self._credentials = credentials
+        self._consent = consent
         self._ledger = ledger
         self._send_options = send_options
+        self._max_rows = max_rows
+        self._reveal_seconds = reveal_seconds
+        self._clock = _clock
+        self._schedule = _schedule or default_schedule
+        self._confirmed: set[tuple[str, str, str]] = set()
+        self._signal = None
+        self._thread = None
+        self._started = 0.0
+        self.error = None
 
-        issues = events.issues
-        duplicates = events.duplicates()
-        self.summary = w.HTML(events._repr_html_())
-        self.issues = w.HTML(frame_html(issues, max_rows=max_rows, empty="No issues."))
-        self.duplicates = w.HTML(
-            frame_html(duplicates, max_rows=max_rows, empty="No duplicated activity IDs.")
+        self.summary = w.HTML()
+        self.target = w.HTML()
+        self.consent_state = w.HTML()
+        self.issues = w.HTML()
+        self.duplicates = w.HTML()
+        self.preview = w.HTML()
+        self.reveal = w.ToggleButton(
+            description="Show personal data",
+            icon="eye",
+            tooltip=f"Unmasked for {reveal_seconds:g} s, then masked again (never saved)",
+            layout=w.Layout(width="auto"),
         )
-        self.preview = w.HTML(
-            "<p>The first request body, exactly as it will be sent:</p>"
-            + events.preview(1)._repr_html_()
-        )
-        self.details = w.Accordion(
-            children=[self.issues, self.duplicates, self.preview],
-            titles=(
-                f"Issues ({len(issues):,})",
-                f"Duplicates ({len(duplicates):,})",
-                "Preview of the first request",
-            ),
+        self.report_html = w.HTML("<p class='seeka-muted'>No send yet.</p>")
+        self.details = w.Tab(
+            children=[
+                self.issues,
+                self.duplicates,
+                w.VBox([self.reveal, self.preview]),
+                self.report_html,
+            ]
         )
         self.rate = w.BoundedFloatText(
             value=0.0 if rate is None else float(rate),
@@ -95,68 +124,115 @@ class SendPanel:
             step=1.0,
             description="Requests/s",
             tooltip="0: unpaced (local sandbox only)",
-            layout=w.Layout(width="14em"),
+            layout=w.Layout(width="13em"),
         )
-        self.dry_run = w.Checkbox(value=dry_run, description="Dry run (send nothing)", indent=False)
-        self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.dry_run = w.Checkbox(
+            value=dry_run,
+            description="Dry run (send nothing)",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
+        self.send_button = w.Button(button_style="primary", icon="paper-plane")
+        self.send_button.add_class("seeka-send-button")
+        self.stop_button = w.Button(
+            description="Stop",
+            icon="stop",
+            button_style="danger",
+            disabled=True,
+            tooltip="Finish what is in flight, then stop",
+        )
+        self.confirm_text = w.HTML()
+        self.confirm_button = w.Button(
+            description="Send to production",
+            button_style="danger",
+            icon="paper-plane",
+            layout=w.Layout(width="auto"),
+        )
+        self.cancel_button = w.Button(description="Cancel")
+        self.confirm = w.VBox(
+            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
+            layout=w.Layout(display="none"),
+        )
+        self.confirm.add_class("seeka-confirm")
         self.progress = w.IntProgress(
-            value=0, min=0, max=max(len(events), 1), description="Orders", bar_style="info"
+            value=0, min=0, max=max(len(events), 1), layout=w.Layout(width="auto")
         )
+        self.progress_text = w.HTML()
         self.status = w.HTML()
-        self.report_html = w.HTML()
         self.widget = w.VBox(
             [
+                stylesheet(),
+                w.HTML("<div class='seeka-title'>Send to Seeka</div>"),
                 self.summary,
+                self.target,
+                self.consent_state,
                 self.details,
-                w.HBox([self.rate, self.dry_run, self.send_button]),
+                w.HBox([self.rate, self.dry_run, self.send_button, self.stop_button]),
+                self.confirm,
                 self.progress,
+                self.progress_text,
                 self.status,
-                self.report_html,
             ]
         )
         self.widget.add_class("seeka-send-panel")
-        self.send_button.on_click(guarded(lambda _b: self.send(), self._show))
-        self._show("info", f"{len(events):,} orders ready. Send, or tick 'Dry run' first.")
+        self.widget.add_class("seeka-card")
 
-    # -- sending ------------------------------------------------------------------------------
-    def send(self) -> SendReport:
-        """What the Send button does: ``events.send(credentials, ...)``, then show the report."""
-        creds = self._resolve_credentials()
-        rate: float | None = float(self.rate.value) or None
-        if rate is None and not creds.is_loopback:
-            raise SeekaError(
-                "Requests/s is 0 (unpaced), which is only for the local sandbox: set a rate "
-                f"of at most {SEEKA_RATE_LIMIT_PER_SECOND} for {creds.endpoint}."
-            )
-        dry_run = bool(self.dry_run.value)
-        what = "Building request bodies (dry run)" if dry_run else f"Sending to {creds.endpoint}"
-        self._busy(True)
-        self.progress.value = 0
-        self.progress.bar_style = "info"
-        self.report_html.value = ""
-        self._show("info", f"{what}…")
+        self.send_button.on_click(guarded(lambda _b: self._on_send(), self._show))
+        self.stop_button.on_click(guarded(lambda _b: self.stop(), self._show))
+        self.confirm_button.on_click(guarded(lambda _b: self._on_confirm(), self._show))
+        self.cancel_button.on_click(guarded(lambda _b: self._hide_confirm("Not sent."), self._show))
+        self.dry_run.observe(lambda _c: self._on_mode(), names="value")
+        self.reveal.observe(guarded(self._on_reveal, self._show), names="value")
+        if isinstance(credentials, CredentialsForm):
+            credentials.status.observe(lambda _c: self._refresh_target(), names="value")
+        if consent is not None:
+            consent.set_events(events)
+            consent.on_apply(self._take_events)
+            consent.tc_string.observe(lambda _c: self._refresh_consent(), names="value")
+        self._render_events()
+        self._refresh_target()
+        self._on_mode()
+
+    # -- what is sent -------------------------------------------------------------------------
+    def _take_events(self, events: Events) -> None:
+        """A linked ConsentForm applied its string: these events are what is sent now."""
+        self.events = events
+        self._render_events()
+        self._show("info", f"Consent applied: {plural(len(events), 'order')} ready.")
+
+    def _render_events(self) -> None:
+        events = self.events
+        issues, duplicates = events.issues, events.duplicates()
+        self.summary.value = views.summary_line(events.summary())
+        self.issues.value = views.issues_html(issues, max_rows=self._max_rows)
+        self.duplicates.value = views.duplicates_html(duplicates, max_rows=self._max_rows)
+        self.preview.value = views.preview_html(events, reveal=bool(self.reveal.value))
+        for k, title in enumerate(
+            (f"Issues ({len(issues):,})", f"Duplicates ({len(duplicates):,})", "Preview", "Report")
+        ):
+            self.details.set_title(k, title)
+        self.progress.max = max(len(events), 1)
+        self._refresh_consent()
+        self._show("info", f"{plural(len(events), 'order')} ready: Send, or tick 'Dry run' first.")
+
+    def _refresh_consent(self) -> None:
+        pending = self._consent is not None and self._consent.unapplied
+        level, text = views.consent_state(self.events, pending_form=pending)
+        self.consent_state.value = status_html(level, text, css_class="seeka-consent-state")
+
+    def _refresh_target(self) -> None:
         try:
-            report = self.events.send(
-                creds,
-                dry_run=dry_run,
-                rate=rate,
-                ledger=self._ledger,
-                progress=self._advance,
-                **self._send_options,
-            )
-        except SendInterrupted as exc:
-            if isinstance(exc.report, SendReport):
-                self._done(exc.report)
-            self._show("warning", str(exc))
-            raise
-        finally:
-            self._busy(False)
-        self._done(report)
-        return report
-
-    def _advance(self, done: int, total: int) -> None:
-        self.progress.max = max(total, 1)
-        self.progress.value = done
+            creds = self._resolve_credentials()
+        except ConfigurationError as exc:
+            self.target.value = status_html("warning", f"Send to: {exc}", css_class="seeka-target")
+            return
+        where = "Seeka production" if creds.endpoint == INGEST_URL else creds.endpoint
+        level: Level = "ok" if creds.is_loopback else "warning"
+        self.target.value = status_html(
+            level,
+            f"Send to: {where} · org {creds.org_id} · key {creds.masked_key}",
+            css_class="seeka-target",
+        )
 
     def _resolve_credentials(self) -> Credentials:
         given = self._credentials
@@ -166,30 +242,66 @@ class SendPanel:
             return given
         return Credentials.from_env()
 
-    def _done(self, report: SendReport) -> None:
-        self.report = report
-        counts = report.counts
-        self.progress.max = max(len(report.frame), 1)
-        self.progress.value = len(report.frame) - counts["pending"]
-        self.progress.bar_style = "success" if report.ok else "danger"
-        self.report_html.value = report._repr_html_()
-        done = ", ".join(f"{n:,} {status}" for status, n in counts.items() if n) or "nothing"
-        if report.dry_run:
-            self._show("ok", f"Dry run done: {done}. Nothing was sent.")
-        elif report.ok:
-            self._show("ok", f"Done: {done}.")
-        elif self._ledger is False:
-            self._show("error", f"Not everything was sent: {done}. panel.report.retry() retries.")
-        else:
-            self._show(
-                "error",
-                f"Not everything was sent: {done}. Send again to send only what Seeka has not "
-                "acknowledged (the ledger skips the rest).",
-            )
+    # -- the buttons --------------------------------------------------------------------------
+    def _on_send(self) -> None:
+        creds = self._resolve_credentials()
+        self._check_rate(creds)
+        if self._needs_confirmation(creds):
+            self._ask(creds)
+            return
+        self.start()
 
-    def _busy(self, busy: bool) -> None:
-        self.send_button.disabled = busy
-        self.send_button.description = "Sending…" if busy else "Send"
+    def _needs_confirmation(self, creds: Credentials) -> bool:
+        if self.dry_run.value or creds.is_loopback:
+            return False
+        return (creds.endpoint, creds.org_id, creds.key_fingerprint) not in self._confirmed
+
+    def _ask(self, creds: Credentials) -> None:
+        where = "Seeka production" if creds.endpoint == INGEST_URL else creds.endpoint
+        self.confirm_text.value = status_html(
+            "warning",
+            f"Send {plural(len(self.events), 'order')} to {where} ({creds.endpoint}) for org "
+            f"{creds.org_id} with key {creds.masked_key}? Seeka passes them on to your ad "
+            "platforms; this cannot be undone.",
+            css_class="seeka-confirm-text",
+        )
+        self.confirm_button.description = (
+            "Send to production" if creds.endpoint == INGEST_URL else "Send"
+        )
+        self.confirm.layout.display = ""
+        self.send_button.disabled = True
+        self._show("warning", "Confirm below to send.")
+
+    def _on_confirm(self) -> None:
+        creds = self._resolve_credentials()
+        self._confirmed.add((creds.endpoint, creds.org_id, creds.key_fingerprint))
+        self._hide_confirm(None)
+        self.start()
+
+    def _hide_confirm(self, message: str | None) -> None:
+        self.confirm.layout.display = "none"
+        self.confirm_text.value = ""
+        self.send_button.disabled = False
+        if message:
+            self._show("info", message)
+
+    def _on_mode(self) -> None:
+        dry = bool(self.dry_run.value)
+        self.send_button.description = "Dry run" if dry else "Send"
+        self.send_button.icon = "eye" if dry else "paper-plane"
+        self.send_button.tooltip = "Build every request, send nothing" if dry else "Send to Seeka"
+        if dry:
+            self.widget.add_class("seeka-dryrun")
+        else:
+            self.widget.remove_class("seeka-dryrun")
+
+    def _on_reveal(self, change: dict[str, Any]) -> None:
+        self.preview.value = views.preview_html(self.events, reveal=bool(change["new"]))
+        if change["new"]:
+            self._schedule(self._reveal_seconds, self._unreveal)
+
+    def _unreveal(self) -> None:
+        self.reveal.value = False
 
     # -- display ------------------------------------------------------------------------------
     def _show(self, level: Level, text: str) -> None:

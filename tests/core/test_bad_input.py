@@ -87,14 +87,17 @@ def test_bad_prices(price: float, code: str, severity: str) -> None:
     events = line_items(price=[10.0, price, 5.0, 5.0]).seeka.to_events()
     rows = events.issues[events.issues.code == code]
     assert rows[["row", "severity"]].values.tolist() == [[1, severity]]
-    assert ("A1" in events.activity_ids) == (severity == "warning")
+    assert "A1" not in events.activity_ids  # its value is not known: never sent
 
 
-def test_missing_price_makes_the_computed_total_unknown() -> None:
+def test_missing_price_makes_the_computed_total_unknown_and_holds_the_order_back() -> None:
     events = line_items(price=[10.0, np.nan, 5.0, 5.0]).seeka.to_events()
-    a1 = events.to_list()[0]["ev"]["payload"]["commerce"]
-    assert "totalPrice" not in a1
-    assert issue_rows(events, "total_unknown") == [0]
+    assert "A1" not in events.activity_ids
+    issue = events.issues[events.issues.code == "total_unknown"]
+    assert issue["row"].tolist() == [0] and issue["severity"].tolist() == ["error"]
+    # with an order total mapped the lines' prices are not needed
+    df = line_items(price=[10.0, np.nan, 5.0, 5.0], total=[20.0, None, 5.0, 10.0])
+    assert df.seeka.to_events().activity_ids == ["A1", "B2", "C3"]
 
 
 def test_negative_and_fractional_quantities() -> None:
@@ -135,12 +138,13 @@ def test_duplicate_column_names() -> None:
         [["1", "2025-01-01T00:00:00Z", 1, 2]], columns=["order_id", "created_at", "price", "price"]
     )
     with pytest.raises(MappingError, match=r"\['price'\].*more than once"):
-        df.seeka.to_events()
+        df.seeka.to_events({"totalPrice": None})
     ok = pd.DataFrame(
         [["1", "2025-01-01T00:00:00Z", "a", "b"]],
         columns=["order_id", "created_at", "note", "note"],
     )
-    assert ok.seeka.to_events().activity_ids == ["1"]  # unused duplicates are harmless
+    # unused duplicates are harmless
+    assert ok.seeka.to_events({"totalPrice": None}).activity_ids == ["1"]
 
 
 def test_non_string_column_labels_and_index() -> None:
@@ -162,7 +166,8 @@ def test_categorical_and_nullable_columns() -> None:
     df.loc[1, "qty"] = pd.NA
     events = df.seeka.to_events()
     assert issue_rows(events, "missing_quantity") == [1]
-    assert events_currency(events) == ["AUD", "USD", "EUR"]
+    assert issue_rows(events, "total_unknown") == [0]  # A1's total is not known
+    assert events_currency(events) == ["USD", "EUR"]
 
 
 def events_currency(events: object) -> list[str]:

@@ -38,6 +38,7 @@ def test_order_fields_fill_within_the_order_never_across_orders() -> None:
 
 def test_rows_of_one_id_are_grouped_even_when_not_contiguous() -> None:
     df = line_items(order_id=["A1", "B2", "A1", "C3"], currency=["AUD", "USD", "AUD", "EUR"])
+    df["created_at"] = ["2025-03-01T10:00:00Z", "2025-03-02T10:00:00Z"] * 2
     events = df.seeka.to_events()
     assert events.activity_ids == ["A1", "B2", "C3"]
     skus = [p["sku"] for p in events_by_id(events)["A1"]["payload"]["commerce"]["products"]]
@@ -62,8 +63,8 @@ def test_one_row_per_order_without_products() -> None:
 @pytest.mark.parametrize(
     "cell",
     [
-        [{"sku": "X", "price": 2, "qty": 3}, {"name": "Y", "unit_price": 1.5}],
-        '[{"sku": "X", "price": 2, "qty": 3}, {"name": "Y", "unit_price": 1.5}]',
+        [{"sku": "X", "price": 2, "qty": 3}, {"name": "Y", "unit_price": 1.5, "quantity": 1}],
+        '[{"sku": "X", "price": 2, "qty": 3}, {"name": "Y", "unit_price": 1.5, "quantity": 1}]',
     ],
 )
 def test_products_from_a_list_or_json_column(cell: object) -> None:
@@ -72,8 +73,9 @@ def test_products_from_a_list_or_json_column(cell: object) -> None:
     products = evs["1"]["payload"]["commerce"]["products"]
     assert products == [
         {"currencyCode": "EUR", "sku": "X", "unitPrice": 2.0, "quantity": 3},
-        {"currencyCode": "EUR", "productName": "Y", "unitPrice": 1.5},
+        {"currencyCode": "EUR", "productName": "Y", "unitPrice": 1.5, "quantity": 1},
     ]
+    assert evs["1"]["payload"]["commerce"]["totalPrice"] == 7.5
 
 
 def test_bad_products_cell_is_an_error_row() -> None:
@@ -91,11 +93,11 @@ def test_bad_products_cell_is_an_error_row() -> None:
 
 def test_float_ids_lose_the_nan_upcast_suffix_and_spaces_are_trimmed() -> None:
     df = pd.DataFrame({"order_id": [12345.0, np.nan, 7.0], "time": ["2025-01-01T00:00:00Z"] * 3})
-    events = df.seeka.to_events()
+    events = df.seeka.to_events({"totalPrice": None})
     assert events.activity_ids == ["12345", "7"]
     assert issue_rows(events, "missing_activity_id") == [1]
     df2 = pd.DataFrame({"order_id": [" 1001 ", "1001.0"], "time": ["2025-01-01T00:00:00Z"] * 2})
-    ev2 = df2.seeka.to_events()
+    ev2 = df2.seeka.to_events({"totalPrice": None})
     assert ev2.activity_ids == ["1001"]
     assert issue_rows(ev2, "float_identifier") == [1]
     assert set(ev2.duplicates()["kind"]) == {"id_hazard"}
@@ -128,22 +130,22 @@ def test_times_with_offsets_become_utc_z() -> None:
 def test_aware_datetime_columns_of_any_unit(unit: str) -> None:
     t = pd.Series(pd.to_datetime(["2025-06-01 12:00:00.900"]).tz_localize("Europe/Paris"))
     df = pd.DataFrame({"id": ["x"], "created_at": t.astype(f"datetime64[{unit}, Europe/Paris]")})
-    evs = events_by_id(df.seeka.to_events({"activityId": "id"}))
+    evs = events_by_id(df.seeka.to_events({"activityId": "id", "totalPrice": None}))
     assert evs["x"]["payload"]["time"] == "2025-06-01T10:00:00Z"
 
 
 def test_naive_times_need_tz_and_the_error_says_so() -> None:
     df = pd.DataFrame({"order_id": ["1"], "created_at": ["2025-01-05 10:11:12"]})
     with pytest.raises(ConfigurationError, match=r"created_at.*tz="):
-        df.seeka.to_events()
-    evs = events_by_id(df.seeka.to_events(tz="America/New_York"))
+        df.seeka.to_events({"totalPrice": None})
+    evs = events_by_id(df.seeka.to_events({"totalPrice": None}, tz="America/New_York"))
     assert evs["1"]["payload"]["time"] == "2025-01-05T15:11:12Z"
     naive = pd.DataFrame({"order_id": ["1"], "created_at": pd.to_datetime(["2025-01-05 10:11"])})
     with pytest.raises(ConfigurationError, match="tz="):
-        naive.seeka.to_events()
-    assert events_by_id(naive.seeka.to_events(tz="UTC"))["1"]["payload"]["time"] == (
-        "2025-01-05T10:11:00Z"
-    )
+        naive.seeka.to_events({"totalPrice": None})
+    assert events_by_id(naive.seeka.to_events({"totalPrice": None}, tz="UTC"))["1"]["payload"][
+        "time"
+    ] == ("2025-01-05T10:11:00Z")
 
 
 def test_unknown_time_zone_is_a_configuration_error() -> None:
@@ -153,9 +155,9 @@ def test_unknown_time_zone_is_a_configuration_error() -> None:
 
 def test_dayfirst() -> None:
     df = pd.DataFrame({"order_id": ["1"], "fecha": ["03/02/2025 10:00"]})
-    first = events_by_id(df.seeka.to_events(tz="UTC", dayfirst=True))
+    first = events_by_id(df.seeka.to_events({"totalPrice": None}, tz="UTC", dayfirst=True))
     assert first["1"]["payload"]["time"] == "2025-02-03T10:00:00Z"
-    month = events_by_id(df.seeka.to_events(tz="UTC"))
+    month = events_by_id(df.seeka.to_events({"totalPrice": None}, tz="UTC"))
     assert month["1"]["payload"]["time"] == "2025-03-02T10:00:00Z"
 
 
@@ -166,7 +168,7 @@ def test_daylight_saving_gaps_and_repeats_are_resolved_and_reported() -> None:
             "created_at": ["2025-03-30 02:30:00", "2025-10-26 02:30:00", "2025-07-01 12:00:00"],
         }
     )
-    events = df.seeka.to_events(tz="Europe/Berlin")
+    events = df.seeka.to_events({"totalPrice": None}, tz="Europe/Berlin")
     evs = events_by_id(events)
     assert evs["gap"]["payload"]["time"] == "2025-03-30T01:00:00Z"  # 03:00 CEST
     assert evs["fold"]["payload"]["time"] == "2025-10-26T00:30:00Z"  # first (CEST) 02:30
@@ -242,11 +244,13 @@ def test_invalid_currency_code_is_an_error_and_default_currency_fills_gaps() -> 
         line_items().seeka.to_events(currency="dollars")
 
 
-def test_no_currency_column_is_reported_once() -> None:
+def test_no_currency_holds_back_every_order_with_money() -> None:
     df = line_items().drop(columns="currency")
     events = df.seeka.to_events()
-    assert issue_rows(events, "no_currency") == [None]
-    assert "currencyCode" not in events.to_list()[0]["ev"]["payload"]["commerce"]
+    assert issue_rows(events, "missing_currency") == [0, 2, 3]
+    assert len(events) == 0
+    assert "currency=" in events.issues["message"].iloc[0]
+    assert df.seeka.to_events(currency="USD").activity_ids == ["A1", "B2", "C3"]
 
 
 def test_identity_normalisation() -> None:
@@ -263,7 +267,7 @@ def test_identity_normalisation() -> None:
             "country": ["AUS", None, "Australia"],
         }
     )
-    events = df.seeka.to_events(dayfirst=True)
+    events = df.seeka.to_events({"totalPrice": None}, dayfirst=True)
     evs = events_by_id(events)
     one = evs["1"]["id"]
     assert one["email"] == ["jane.doe@gmail.com"]
@@ -295,7 +299,7 @@ def test_several_columns_feed_one_identity_field_in_priority_order() -> None:
         "phone": ["Phone", "Billing Phone", "Shipping Phone"],
         "countryCode": "cc",
     }
-    ev = events_by_id(df.seeka.to_events(mapping))["1"]
+    ev = events_by_id(df.seeka.to_events({**mapping, "totalPrice": None}))["1"]
     assert ev["id"]["phone"] == ["+61400000001", "+61400000002"]
 
 
@@ -315,7 +319,7 @@ def test_address_sets_from_parallel_column_lists() -> None:
         "locality": ["bill_city", "ship_city"],
         "countryCode": ["bill_cc", "ship_cc"],
     }
-    ev = events_by_id(df.seeka.to_events(mapping))["1"]
+    ev = events_by_id(df.seeka.to_events({**mapping, "totalPrice": None}))["1"]
     assert ev["id"]["address"] == [
         {"locality": "Sydney", "countryCode": "AU"},
         {"locality": "Perth", "countryCode": "AU"},
@@ -442,7 +446,10 @@ def test_datetime_date_objects_in_an_object_column() -> None:
             ),
         }
     )
-    assert events_by_id(df.seeka.to_events())["1"]["payload"]["time"] == "2025-01-01T10:00:00Z"
+    assert (
+        events_by_id(df.seeka.to_events({"totalPrice": None}))["1"]["payload"]["time"]
+        == "2025-01-01T10:00:00Z"
+    )
 
 
 def test_mapping_view() -> None:
@@ -468,7 +475,9 @@ def test_explicit_mapping_overrides_and_none_switches_off() -> None:
 
 def test_ambiguity_is_reported_never_resolved_silently() -> None:
     df = line_items(unit_price=[1, 2, 3, 4])  # "price" and "unit_price" both match
-    events = df.seeka.to_events()
+    with pytest.raises(MappingError, match=r"unitPrice: several columns.*'price', 'unit_price'"):
+        df.seeka.to_events()  # an ambiguous price leaves the orders without a value
+    events = df.seeka.to_events({"totalPrice": None})
     assert "unitPrice" not in events.mapping
     assert events.mapping.ambiguous["unitPrice"] == ("price", "unit_price")
     assert issue_rows(events, "ambiguous_column") == [None]

@@ -26,7 +26,7 @@ def test_line_items_spread_over_rows_with_order_fields_on_the_first_row_only(
     assert len(multi) > 50  # the quirk is really there
     got = sent(convert(real_data, OKS))
     for rs in multi.values():
-        if rs[0]["Cancelled at"]:
+        if rs[0]["Cancelled at"] or rs[0]["Financial Status"] == "refunded":
             continue
         ev = got[rs[0]["Id"]]
         assert len(ev["payload"]["commerce"]["products"]) == len(rs)
@@ -84,7 +84,7 @@ def test_shopify_order_across_a_dst_change_converts_to_the_right_instant(
 def test_naive_times_without_tz_are_refused_with_advice(real_data: Path) -> None:
     df = seeka_nb.read_orders(real_data / BIBI)
     try:
-        df.seeka.to_events()
+        df.seeka.to_events({"totalPrice": None})
     except seeka_nb.ConfigurationError as exc:
         assert "Created at" in str(exc) and "tz=" in str(exc)
     else:  # pragma: no cover - the test fails below
@@ -180,7 +180,7 @@ def test_several_discount_codes_in_one_cell(real_data: Path) -> None:
     events = convert(real_data, OKS)
     got = sent(events)
     for rs in multi.values():
-        if rs[0]["Cancelled at"]:
+        if rs[0]["Cancelled at"] or rs[0]["Financial Status"] == "refunded":
             continue
         assert got[rs[0]["Id"]]["payload"]["commerce"]["totalPrice"] == float(rs[0]["Total"])
     assert events.issues[events.issues["code"] == "total_mismatch"].empty

@@ -110,6 +110,8 @@ def test_401_stops_the_whole_send(creds, seams, ledger_path):
             "order_id": [f"o{i}" for i in range(100)],
             "created_at": "2025-01-01T00:00:00Z",
             "email": "a@b.co",
+            "total": 5.0,
+            "currency": "USD",
         }
     )
     with Sandbox(rate_limit=None, faults=[202, 401]) as sb:
@@ -173,6 +175,8 @@ def test_interrupt_then_resume_sends_only_the_rest(creds, sandbox, fake_time, le
             "order_id": [f"o{i}" for i in range(200)],
             "created_at": "2025-01-01T00:00:00Z",
             "email": "a@b.co",
+            "total": 5.0,
+            "currency": "USD",
         }
     )
     events = df.seeka.to_events()

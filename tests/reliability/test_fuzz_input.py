@@ -352,7 +352,7 @@ def test_datetimes_of_every_unit_and_zone(unit: str, zone: str | None) -> None:
         times = times.dt.tz_localize(zone)
     df = pd.DataFrame({"order_id": ["a", "b", "c"], "created_at": times, "email": "x@y.co"})
     _check(df, None, None if zone else "UTC")
-    events = df.seeka.to_events(tz=None if zone else "UTC")
+    events = df.seeka.to_events({"totalPrice": None}, tz=None if zone else "UTC")
     assert len(events) == 3
     sent = [e["ev"]["payload"]["time"] for e in events.to_list()]
     expected = [pd.Timestamp(s, tz=zone or "UTC").tz_convert("UTC") for s in stamps]

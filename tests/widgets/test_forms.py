@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from ipywidgets.embed import dependency_state
@@ -13,7 +12,7 @@ from ipywidgets.embed import dependency_state
 import seeka_nb
 from seeka_nb import ConfigurationError, ConsentError, Credentials, SeekaError, schema
 from seeka_nb.core.consent import TCString
-from seeka_nb.widgets import ConsentForm, CredentialsForm, SendPanel
+from seeka_nb.widgets import ConsentForm, CredentialsForm
 
 NO_ENV: dict[str, str] = {}
 GOOD = "iabgpp-es-tcfeuv2-vendors-11-28-29"  # policy 5, one warning (vendor list version 0)
@@ -251,61 +250,3 @@ def test_apply_to_real_events(tc_vectors: dict[str, str], events: seeka_nb.Event
     assert bodies and all(
         b["ev"]["id"]["privacy"]["tcfConsentString"] == tc_vectors[GOOD] for b in bodies
     )
-
-
-# -- SendPanel ---------------------------------------------------------------------------------
-def test_send_panel_shows_the_events_then_dry_runs_and_sends(
-    events: seeka_nb.Events, sandbox: seeka_nb.Sandbox, fake_key: str, tmp_path: Path
-) -> None:
-    creds = Credentials("org-panel", fake_key, endpoint=sandbox.ingest_url)
-    panel = SendPanel(events, creds, rate=None, ledger=tmp_path / "ledger.sqlite", max_rows=2)
-    assert "Orders to send" in panel.summary.value
-    assert "<table" in panel.issues.value and "more rows" in panel.issues.value
-    assert "<table" in panel.duplicates.value
-    assert "&quot;data&quot;" in panel.preview.value
-    assert panel.details.titles[0] == f"Issues ({len(events.issues)})"
-    assert panel.rate.value == 0 and panel.progress.max == len(events) == 12
-
-    panel.dry_run.value = True
-    panel.send_button.click()
-    report = panel.report
-    assert report is not None and report.dry_run
-    assert report.counts["dry_run"] == len(events) and sandbox.events == []
-    assert "Dry run done" in panel.status.value and "Dry run" in panel.report_html.value
-
-    panel.dry_run.value = False
-    panel.send_button.click()
-    report = panel.report
-    assert report is not None and not report.dry_run
-    assert report.counts["sent"] == len(events) == len(sandbox.events)
-    assert panel.progress.value == panel.progress.max and panel.progress.bar_style == "success"
-    assert "Done: 12 sent" in panel.status.value
-    assert ">sent</td><td>12</td>" in panel.report_html.value
-    assert not panel.send_button.disabled and panel.send_button.description == "Send"
-
-    again = panel.send()  # the ledger: nothing is sent twice
-    assert again.counts["already_sent"] == len(events) and len(sandbox.events) == len(events)
-    assert fake_key not in _shown(panel)
-
-
-def test_send_panel_reads_a_credentials_form_when_send_is_clicked(
-    events: seeka_nb.Events, sandbox: seeka_nb.Sandbox, fake_key: str, tmp_path: Path
-) -> None:
-    form = CredentialsForm(sandbox=sandbox, env=NO_ENV, dotenv_path=False)
-    panel = SendPanel(events, form, rate=30, ledger=False)
-    panel.send_button.click()
-    assert panel.report is None and "incomplete" in panel.status.value
-    form.org_id.value = "org-form"
-    form.public_key.value = fake_key
-    panel.send_button.click()
-    assert panel.report is not None and panel.report.counts["sent"] == len(events)
-    assert fake_key not in _shown(panel) + _shown(form)
-
-
-def test_send_panel_refuses_an_unpaced_send_to_seeka(events: seeka_nb.Events) -> None:
-    creds = Credentials("org-1", "pk_test_0123456789abcdef")  # production: never contacted
-    panel = SendPanel(events, creds, rate=None, ledger=False)
-    panel.send_button.click()
-    assert panel.report is None and "only for the local sandbox" in panel.status.value
-    with pytest.raises(SeekaError):
-        SendPanel(object())  # type: ignore[arg-type]

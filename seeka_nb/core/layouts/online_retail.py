@@ -2,11 +2,14 @@
 
 Columns ``InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice,
 CustomerID, Country`` (some copies add a per-line ``TotalPrice``, which is ignored: it is
-a line total, not the invoice total).
+a line total, not the invoice total), or the *Online Retail II* header of the same rows:
+``Invoice, StockCode, Description, Quantity, InvoiceDate, Price, Customer ID, Country``
+(both are recognised by ``read_orders``).
 
 Decisions:
 
-- ``InvoiceNo`` is the activity ID; ``CustomerID`` → ``customerIdentifier`` (its only
+- ``InvoiceNo`` (``Invoice``) is the activity ID; an invoice's rows need not be adjacent;
+  ``CustomerID`` (``Customer ID``) → ``customerIdentifier`` (its only
   customer identity); ``Country`` (``United Kingdom``, ``EIRE``...) → country/countryCode.
 - Invoices starting with ``C`` are cancellations: held back (``excluded``), never sent as
   negative purchases.
@@ -31,7 +34,8 @@ OTHER_CODES = ("D", "M", "BANK CHARGES", "AMAZONFEE", "CRUK", "B", "S")
 
 
 def _cancelled(frame: pd.DataFrame) -> pd.Series:
-    return text(frame, "InvoiceNo").str.upper().str.startswith("C")
+    col = "InvoiceNo" if "InvoiceNo" in frame.columns else "Invoice"
+    return text(frame, col).str.upper().str.startswith("C")
 
 
 ONLINE_RETAIL = register(
@@ -39,13 +43,13 @@ ONLINE_RETAIL = register(
         name="online_retail",
         description="UCI Online Retail (UK gift retailer, 2010-2011): one row per line item.",
         mapping={
-            "activityId": ("InvoiceNo",),
+            "activityId": ("InvoiceNo", "Invoice"),
             "time": ("InvoiceDate",),
-            "customerIdentifier": ("CustomerID",),
+            "customerIdentifier": ("CustomerID", "Customer ID"),
             "country": ("Country",),
             "sku": ("StockCode",),
             "productName": ("Description",),
-            "unitPrice": ("UnitPrice",),
+            "unitPrice": ("UnitPrice", "Price"),
             "quantity": ("Quantity",),
         },
         exclusions=(
@@ -53,7 +57,7 @@ ONLINE_RETAIL = register(
                 "cancellation",
                 "cancellation invoice (InvoiceNo starts with 'C')",
                 _cancelled,
-                ("InvoiceNo",),
+                (),
             ),
         ),
         not_products=(
@@ -72,7 +76,8 @@ ONLINE_RETAIL = register(
             ),
         ),
         notes=(
-            "InvoiceNo starting with 'C' = cancellation: excluded",
+            "InvoiceNo (or Invoice, Online Retail II) starting with 'C' = cancellation: excluded",
+            "UnitPrice (or Price) × Quantity summed per invoice = totalPrice (no status column)",
             "POST/DOT/C2 lines = shipping; D/M/BANK CHARGES/AMAZONFEE/CRUK/B/S lines are "
             "not products",
             "InvoiceDate is month-first without a zone: pass tz='Europe/London'",
@@ -87,6 +92,18 @@ ONLINE_RETAIL = register(
             "UnitPrice",
             "CustomerID",
             "Country",
+        ),
+        variants=(
+            signature(
+                "Invoice",
+                "StockCode",
+                "Description",
+                "Quantity",
+                "InvoiceDate",
+                "Price",
+                "Customer ID",
+                "Country",
+            ),
         ),
         auto=False,
         dayfirst=False,

@@ -12,9 +12,12 @@ Decisions:
   ``activityIdentifier`` your browser SDK sent: if yours used the name, pass
   ``mapping={"activityId": "Name"}``.
 - ``Name`` → ``orderNumber``, ``Id`` → ``orderIdentifier``.
-- Held back (``excluded``): cancelled orders (``Cancelled at`` set) and voided ones
-  (``Financial Status`` = ``voided``).  Refunded and pending orders are purchases and are
-  sent.
+- Status: ``Financial Status`` + ``Cancelled at`` + ``Refunded Amount`` feed ``status``
+  (the default policy): held back (``excluded``) when cancelled (``Cancelled at`` set),
+  voided, fully refunded (``refunded``, or ``Refunded Amount`` equal to ``Total``) or
+  pending/unpaid; ``partially_refunded`` orders are sent at their ``Total`` with a warning
+  naming the refunded amount (``status_policy={'partially_refunded': 'net'}`` sends
+  ``Total − Refunded Amount``).
 - ``Email``; ``Phone``, ``Billing Phone``, ``Shipping Phone`` all feed ``phone`` (E.164 with
   the billing country); ``Billing Name`` is split at the first space into first/last name;
   the billing address feeds ``address``.
@@ -29,7 +32,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..presets import Preset, Rule, register
-from .common import is_one_of, is_set, signature, split_name
+from .common import is_one_of, signature, split_name
 
 _FIRST, _LAST = "seeka:billing_first", "seeka:billing_last"
 
@@ -69,23 +72,10 @@ SHOPIFY = register(
             "unitPrice": ("Lineitem price",),
             "quantity": ("Lineitem quantity",),
             "brandName": ("Vendor",),
+            "status": ("Financial Status", "Cancelled at", "Refunded Amount"),
         },
         discount=("Discount Amount",),
         group_by=("Name",),
-        exclusions=(
-            Rule(
-                "cancelled",
-                "order was cancelled ('Cancelled at' is set)",
-                lambda f: is_set(f, "Cancelled at"),
-                ("Cancelled at",),
-            ),
-            Rule(
-                "voided",
-                "payment was voided ('Financial Status' is voided)",
-                lambda f: is_one_of(f, "Financial Status", ["voided"]),
-                ("Financial Status",),
-            ),
-        ),
         not_products=(
             Rule(
                 "tip_line",
@@ -99,7 +89,9 @@ SHOPIFY = register(
             "activityId = Id when present, else Name; override with "
             "mapping={'activityId': 'Name'} if your browser SDK sent the name",
             "rows are grouped by Name (Id is on the first row only)",
-            "excluded: cancelled ('Cancelled at' set) and voided orders",
+            "status = Financial Status + Cancelled at + Refunded Amount: cancelled, voided, "
+            "fully refunded and pending orders are excluded; partially refunded ones are sent "
+            "at their Total with a warning (status_policy= changes this)",
             "Billing Name split at the first space into firstName/lastName",
             "a 'Tip' line item is not a product (it counts in the total)",
         ),

@@ -11,9 +11,11 @@ Decisions:
   ``mapping={"activityId": "Número de orden"}`` if your browser SDK sent the number.
 - ``Fecha`` is day-first (``30/09/2025 23:51:28``) without a zone: pass ``tz=`` (the shop's
   zone, e.g. ``America/Argentina/Buenos_Aires``).
-- Held back (``excluded``): cancelled orders (``Estado de la orden`` = ``Cancelada`` or a
-  cancellation date) and unpaid ones (``Estado del pago`` = ``Pendiente``, ``Rechazado``,
-  ``Abandonado``).
+- ``Estado de la orden`` + ``Estado del pago`` + ``Fecha y hora de cancelación`` feed
+  ``status`` (the default policy): held back (``excluded``) when cancelled (``Cancelada``
+  or a cancellation date), unpaid (``Pendiente``: code ``pending``), rejected
+  (``Rechazado``: ``declined``) or abandoned (``Abandonado``: ``abandoned``); ``Abierta``
+  with ``Recibido`` (paid) is sent.
 - ``Teléfono`` and ``Teléfono para el envío`` feed ``phone``; ``Nombre del comprador`` is split
   into first/last name; the address is ``Dirección`` + ``Número`` (line 1), ``Piso``
   (line 2), ``Ciudad``, ``Provincia o estado``, ``Código postal``, ``País``.
@@ -23,11 +25,10 @@ Decisions:
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..presets import Preset, Rule, register
-from .common import is_one_of, is_set, signature, split_name, text
+from ..presets import Preset, register
+from .common import signature, split_name, text
 
 
 def _derive(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -37,13 +38,6 @@ def _derive(frame: pd.DataFrame) -> dict[str, pd.Series]:
         number = text(frame, "Número") if "Número" in frame.columns else ""
         line1 = (street + " " + number).str.strip()
         out["seeka:line1"] = line1.where(line1 != "")
-    return out
-
-
-def _cancelled(frame: pd.DataFrame) -> np.ndarray:
-    out = is_one_of(frame, "Estado de la orden", ["Cancelada", "Cancelado"])
-    if "Fecha y hora de cancelación" in frame.columns:
-        out = out | is_set(frame, "Fecha y hora de cancelación")
     return out
 
 
@@ -73,22 +67,15 @@ TIENDANUBE = register(
             "unitPrice": ("Precio del producto",),
             "quantity": ("Cantidad del producto",),
             "sku": ("SKU",),
+            "status": ("Estado de la orden", "Estado del pago", "Fecha y hora de cancelación"),
         },
         discount=("Descuento",),
         group_by=("Número de orden",),
-        exclusions=(
-            Rule("cancelled", "order was cancelled", _cancelled, ("Estado de la orden",)),
-            Rule(
-                "unpaid",
-                "payment pending, rejected or abandoned",
-                lambda f: is_one_of(f, "Estado del pago", ["Pendiente", "Rechazado", "Abandonado"]),
-                ("Estado del pago",),
-            ),
-        ),
         notes=(
             "rows grouped by Número de orden; activityId = Identificador de la orden",
             "Fecha is day-first without a zone: pass tz=",
-            "excluded: cancelled and unpaid orders",
+            "status = Estado de la orden + Estado del pago + Fecha y hora de cancelación: "
+            "cancelled, unpaid (Pendiente), rejected and abandoned orders are excluded",
             "DNI / CUIT is never sent",
         ),
         signature=signature(

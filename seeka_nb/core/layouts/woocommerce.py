@@ -11,9 +11,10 @@ Decisions:
   never summed.  Lines carry no price, so products are sent without ``unitPrice``.
 - ``Date Created`` has no zone (WooCommerce writes the shop's local time): pass ``tz=``.
 - The export has no currency column: pass ``currency=`` (the shop's currency).
-- Held back (``excluded``): ``failed``, ``cancelled``, ``pending`` (unpaid), ``trash``,
-  ``draft``/``checkout-draft``.  ``processing``, ``completed``, ``on-hold`` and
-  ``refunded`` are purchases and are sent.
+- ``Status`` feeds ``status`` (the default policy): held back (``excluded``) when
+  ``failed``, ``cancelled`` or ``trash`` (code ``failed``/``cancelled``), ``refunded``
+  (fully), ``pending``, ``on-hold`` or ``draft``/``checkout-draft`` (code ``pending``);
+  ``processing`` and ``completed`` are sent.
 - ``Customer ID`` ``0`` means a guest checkout: no ``customerIdentifier`` is sent for it.
 - ``Name`` is split at the first space into first/last name.
 """
@@ -22,10 +23,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..presets import Preset, Rule, register
-from .common import is_one_of, signature, split_name, text
-
-_NOT_PURCHASES = ["failed", "cancelled", "pending", "trash", "draft", "checkout-draft"]
+from ..presets import Preset, register
+from .common import signature, split_name, text
 
 
 def _derive(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -53,18 +52,12 @@ WOOCOMMERCE = register(
             "productIdentifier": ("Product ID",),
             "productName": ("Product Name",),
             "categoryName": ("Category",),
+            "status": ("Status",),
         },
-        exclusions=(
-            Rule(
-                "not_a_purchase",
-                "order status is failed, cancelled, pending (unpaid), trash or draft",
-                lambda f: is_one_of(f, "Status", _NOT_PURCHASES),
-                ("Status",),
-            ),
-        ),
         notes=(
             "Total Amount is the order total repeated per line: taken once, not summed",
-            "excluded: status failed, cancelled, pending, trash, draft",
+            "status = Status: failed, cancelled, trash, refunded, pending, on-hold and draft "
+            "orders are excluded; processing and completed are sent",
             "Customer ID 0 (guest) is not sent as customerIdentifier",
             "no currency column: pass currency=",
         ),
