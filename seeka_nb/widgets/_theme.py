@@ -36,7 +36,7 @@ _CSS = """
 .seeka-ok { --seeka-c: var(--jp-success-color1, #1a7f37); }
 .seeka-warn { --seeka-c: var(--jp-warn-color1, #9a6700); }
 .seeka-error { --seeka-c: var(--jp-error-color1, #cf222e); }
-.seeka-dry { --seeka-c: var(--jp-brand-color2, #8250df); }
+.seeka-dry { --seeka-c: var(--jp-info-color0, #0e7490); }
 .seeka-badge { display: inline-block; padding: 0 6px; border-radius: 8px; color: #fff;
   background: var(--seeka-c, #888); font-size: 0.85em; font-weight: 600; }
 table.seeka-table { border-collapse: collapse; font-size: var(--jp-ui-font-size1, 13px);
@@ -54,10 +54,8 @@ pre.seeka-json { margin: 0; padding: 6px; font-size: var(--jp-code-font-size, 12
 .seeka-json .n { color: var(--jp-mirror-editor-number-color, #116329); }
 .seeka-json .m { color: var(--jp-ui-font-color2, #777); font-style: italic; }
 .seeka-muted { color: var(--jp-ui-font-color2, #666); }
-.seeka-dryrun .widget-button.mod-primary, .seeka-dryrun .seeka-send-button {
-  background: var(--jp-brand-color2, #8250df); }
 .seeka-dryrun .progress-bar { background: repeating-linear-gradient(45deg,
-  var(--jp-brand-color2, #8250df) 0 8px, var(--jp-brand-color3, #b392f0) 8px 16px) !important; }
+  var(--jp-info-color0, #0e7490) 0 8px, var(--jp-info-color2, #67c6d6) 8px 16px) !important; }
 .seeka-credentials-form .widget-toggle-button.mod-active {
   background: var(--jp-brand-color1, #0969da); color: #fff; font-weight: 700;
   box-shadow: inset 0 0 0 2px var(--jp-brand-color0, #0550ae); }

@@ -97,10 +97,7 @@ class CredentialsForm:
             value=PACKAGE_VERSION, description="Integration version", **text
         )
         self.endpoint = w.ToggleButtons(
-            options=options,
-            value="sandbox" if sandbox is not None else "production",
-            description="Endpoint",
-            style=_LABEL_STYLE,
+            options=options, value="sandbox" if sandbox is not None else "production"
         )
         self.endpoint_url = w.Text(description="URL", **text)
         self.env_button = w.Button(
@@ -122,7 +119,10 @@ class CredentialsForm:
                 self.key_hint,
                 self.integration_name,
                 self.integration_version,
-                self.endpoint,
+                # A label of its own: the ToggleButtons' description wraps above its buttons.
+                w.HBox(
+                    [w.Label("Endpoint", layout=w.Layout(width="10em", flex="none")), self.endpoint]
+                ),
                 self.endpoint_url,
                 w.HBox([self.env_button, self.use_button]),
                 self.status,

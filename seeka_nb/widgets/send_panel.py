@@ -183,8 +183,10 @@ class SendPanel(Sending):
         self.cancel_button.on_click(guarded(lambda _b: self._hide_confirm("Not sent."), self._show))
         self.dry_run.observe(lambda _c: self._on_mode(), names="value")
         self.reveal.observe(guarded(self._on_reveal, self._show), names="value")
-        if isinstance(credentials, CredentialsForm):
-            credentials.status.observe(lambda _c: self._refresh_target(), names="value")
+        if isinstance(credentials, CredentialsForm):  # live: every field that changes them
+            f = credentials
+            for field in (f.org_id, f.key_hint, f.endpoint, f.endpoint_url, f.status):
+                field.observe(lambda _c: self._refresh_target(), names="value")
         if consent is not None:
             consent.set_events(events)
             consent.on_apply(self._take_events)
@@ -289,6 +291,7 @@ class SendPanel(Sending):
         dry = bool(self.dry_run.value)
         self.send_button.description = "Dry run" if dry else "Send"
         self.send_button.icon = "eye" if dry else "paper-plane"
+        self.send_button.button_style = "info" if dry else "primary"
         self.send_button.tooltip = "Build every request, send nothing" if dry else "Send to Seeka"
         if dry:
             self.widget.add_class("seeka-dryrun")
