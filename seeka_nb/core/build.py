@@ -36,7 +36,7 @@ from .mapping import ColumnMapping, MappingSpec, check_mapping_argument, resolve
 from .money import minor_units_of, round_money
 from .ordering import number_orders
 from .presets import Preset, get_preset, looks_like
-from .status import apply_policy, check_policy, read_status
+from .status import apply_policy, check_policy, read_status, status_columns_note
 from .times import format_utc, parse_times
 from .values import is_present, truncate
 
@@ -107,6 +107,8 @@ def prepare(
         if hint:
             raise MappingError(f"{hint}. {exc}") from None
         raise
+    if "status" in cmap and "status" not in cmap.notes:  # how each status column is read
+        cmap.notes["status"] = status_columns_note(cmap.columns("status"))
     return work, pre, cmap
 
 

@@ -379,6 +379,15 @@ def _amount(value: float) -> str:
     return "an unknown amount" if np.isnan(value) else f"{value:.2f}"
 
 
+_ROLE_TEXT = {
+    "words": "status words",
+    "cancel": "set = cancelled",
+    "refund": "refunded amount",
+}
+
+
 def status_columns_note(cols: tuple[Hashable, ...]) -> str:
-    """How each status column is read (for ``mapping()``)."""
-    return "; ".join(f"{c!r}: {column_role(c)}" for c in cols)
+    """How each status column is read (shown by ``mapping()``)."""
+    return "; ".join(f"{c} = {_ROLE_TEXT[column_role(c)]}" for c in cols) + (
+        "; policy: see status_policy="
+    )

@@ -57,6 +57,8 @@ def test_full_refund_by_amount_is_held_back() -> None:
     df = orders(["paid", "paid"], refunded_amount=[100.0, 0.0])
     events = df.seeka.to_events()
     assert events.mapping.columns("status") == ("status", "refunded_amount")
+    note = df.seeka.mapping().notes["status"]
+    assert "status = status words" in note and "refunded_amount = refunded amount" in note
     assert held(events) == {"A": "refunded"}
     assert events.activity_ids == ["B"]
 
