@@ -11,6 +11,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConsentError",
+    "InputFileNotFoundError",
     "LedgerError",
     "MappingError",
     "SeekaError",
@@ -40,6 +41,10 @@ class ValidationError(SeekaError, ValueError):
 
     Problems with single rows or orders are not raised: they go to ``events.issues``.
     """
+
+
+class InputFileNotFoundError(ValidationError, FileNotFoundError):
+    """The export file to read does not exist (also a :class:`FileNotFoundError`)."""
 
 
 class ConsentError(ValidationError):

@@ -1,33 +1,39 @@
-"""Reading a shop's order export from a CSV file (layer 3, file I/O).
+"""Reading a shop's order export into a DataFrame (layer 3, file I/O).
 
-Owns :func:`read_orders`: it detects the encoding and the delimiter on a sample of the
-first 64 KiB, refuses files that cannot be order exports (empty, header only, binary), lets
-pandas' C parser read the whole file with every cell as text, turns only clearly numeric
-*measure* columns into numbers, and records what it found in ``df.attrs["seeka_nb"]``.
-The text of cells is never altered: a zip's leading zero or apostrophe, a phone's ``+``
-and an ``NA`` country code reach the core exactly as written in the file.
+Owns :func:`read_orders`: it opens the file (a path or a binary stream; gzip and zip
+containers, Excel workbooks and Parquet files are recognised by content, see
+:mod:`~seeka_nb.adapters.sources`), detects a CSV's encoding (:mod:`.encodings`) and
+delimiter on a sample of the first 64 KiB, refuses files that cannot be order exports
+(empty, header only, binary), lets pandas read the whole file with every cell as text,
+turns only clearly numeric *measure* columns into numbers (:mod:`.measures`), repairs
+double-encoded UTF-8 (:mod:`.mojibake`), and records what it found in
+``df.attrs["seeka_nb"]``.  Otherwise the text of cells is never altered: a zip's leading
+zero or apostrophe, a phone's ``+`` and an ``NA`` country code reach the core exactly as
+written in the file.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import importlib.util
 import io
 import os
 import re
-import unicodedata
 import warnings
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
 from itertools import islice
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 
+from ..core.mapping import duplicate_columns
 from ..core.presets import detect_preset
 from ..errors import ConfigurationError, ValidationError
+from . import mojibake as _mojibake
+from .encodings import _UTF8_BOM, Encoding, codec_name, detect_encoding, guess_encoding
+from .measures import convert_measures
+from .sources import Source, open_source, read_excel, read_parquet
 
 __all__ = ["read_orders"]
 
@@ -35,10 +41,7 @@ ATTRS_KEY = "seeka_nb"
 SAMPLE_SIZE = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_RECORDS = 200
-_PROBE_ROWS = 1000
 
-_UTF8_BOM = codecs.BOM_UTF8
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a zip archive or an Excel .xlsx workbook"),
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook"),
@@ -52,50 +55,42 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-
-# Numeric measures: a plain decimal, at most 15 integer digits (exact as float64), no
-# leading zeros, no sign but "-", no exponent, no thousands separator, no spaces.
-_PLAIN_NUMBER = r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]+)?"
-
-# Column names whose values stay text (identifiers, phones, addresses, dates).
-_TEXT_WORDS = frozenset(
-    "id ids identifier identificador uuid guid key token hash handle number numbers num nr "
-    "nbr no numero nummer ref reference referencia code codes codigo sku skus barcode ean "
-    "upc gtin isbn mpn asin serial imei zip zipcode postal postcode postalcode plz cep cp "
-    "phone phones telephone tel telefono mobile cell celular fax whatsapp invoice receipt "
-    "dni cuit cuil cpf cnpj rut nif vat ssn iban account tracking voucher coupon address "
-    "street piso floor apartment apt suite building date dates time times datetime "
-    "timestamp at created updated modified fecha hora datum".split()
-)
-_TEXT_SUBSTRINGS = ("phone", "postal", "postcode", "zipcode", "barcode", "invoice", "telefon")
-_ENTITY_WORDS = frozenset(
-    "order orders customer client cliente user invoice transaction payment receipt product "
-    "variant item cart checkout session shipment pedido orden factura kunde bestellung "
-    "rechnung employee device location store shop".split()
-)
-_ENTITY_SUFFIXES = ("ids", "id", "no", "nr", "num", "number", "nummer", "code", "ref")
-_MEASURE_WORDS = frozenset(
-    "total totals subtotal amount amounts price prices cost costs value values qty quantity "
-    "quantities count sum tax taxes discount discounts fee fees shipping weight balance "
-    "refund refunded revenue sales margin profit net gross monto importe precio cantidad "
-    "costo descuento impuesto betrag preis menge".split()
-)
+_PYARROW_REFUSES = ("converters", "on_bad_lines", "skipfooter", "nrows", "thousands")
 
 
-def read_orders(path: str | os.PathLike[str] | IO[bytes], **read_csv_kwargs: Any) -> pd.DataFrame:
-    """Read a shop's order export (CSV) into a DataFrame, keeping identifiers as text.
+def read_orders(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    repair_mojibake: bool = True,
+    **read_csv_kwargs: Any,
+) -> pd.DataFrame:
+    """Read a shop's order export into a DataFrame, keeping identifiers as text.
 
     ``path`` is a file path or a binary file object (opened with ``"rb"``); a seekable one
-    is read from its current position.  ``read_csv_kwargs`` go to :func:`pandas.read_csv`
-    and win over every choice below; ``encoding=`` and ``sep=``/``delimiter=`` switch off
-    that detection.
+    is read from its current position.  Besides CSV text it may be a gzip file
+    (``.csv.gz``), a zip archive holding one file, an Excel workbook (``.xlsx``, needs
+    ``pip install "seeka_nb[excel]"``) or a Parquet file (needs pyarrow): the content
+    decides, not the name.  ``read_csv_kwargs`` go to :func:`pandas.read_csv` (to
+    :func:`pandas.read_excel` / :func:`pandas.read_parquet` for those) and win over every
+    choice below; ``encoding=`` and ``sep=``/``delimiter=`` switch off that detection.
+    ``engine="pyarrow"`` reads the CSV with pyarrow (same text-first rules; options pyarrow
+    does not support are refused with a :class:`ConfigurationError`).
 
     * **Encoding**, on the first 64 KiB: a UTF-8 BOM gives ``utf-8-sig`` (a UTF-16 BOM
-      ``utf-16``); else strict ``utf-8``; else ``cp1252``; else ``latin-1`` (bytes that
-      cp1252 leaves undefined).  Should a later byte contradict the sample, the file is
-      read again with the next encoding of that list.
+      ``utf-16``); else strict ``utf-8``; else a *guess* by charset-normalizer, checked
+      against the alphabets of the languages the text could be in (Shift-JIS is read as
+      ``cp932``, GBK as ``gb18030``, Western and Central European text as ``cp1252`` or
+      ``cp1250``...; see :mod:`seeka_nb.adapters.encodings`).  A guess is marked in
+      ``attrs`` (``encoding_guessed``, ``encoding_language``): pass ``encoding=`` when
+      names look wrong.  Should a byte after the sample contradict strict UTF-8, the whole
+      file is guessed again.
+    * **Mojibake**: double-encoded UTF-8 (``MontrÃ©al``) is repaired with ftfy
+      (``Montréal``) in text columns, and the number of repaired cells per column is in
+      ``attrs["mojibake"]``; ``repair_mojibake=False`` keeps the cells as written and
+      reports the suspect cells there instead (see :mod:`seeka_nb.adapters.mojibake`).
     * **Delimiter**: the one of ``,`` ``;`` tab ``|`` that splits the header record into
-      the most fields and the sample's records most consistently (quotes respected).
+      the most fields and the sample's records most consistently (quotes respected), so
+      Etsy's tab-separated "Sold Orders" ``.csv`` is read with tabs.
     * **Text first**: every cell is read as ``str``; only an empty cell is missing, so
       ``NA``, ``N/A`` or ``null`` stay text (Namibia's country code is ``NA``).  The index
       is a plain range (``index_col=False``): a trailing delimiter never shifts columns.
@@ -108,16 +103,25 @@ def read_orders(path: str | os.PathLike[str] | IO[bytes], **read_csv_kwargs: Any
       customer or product without a measure word such as total, price or quantity).
       Booleans and dates stay text; the core parses them.  Columns the caller typed with
       ``dtype=`` or ``converters=`` are left alone; a non-dict ``dtype=`` turns this off.
+      Excel sheets follow the same rule (cells read as text first); Parquet columns keep
+      the types they were written with.
+    * **Duplicate headers**: two columns of the same name (pandas renames the second
+      ``Email.1``) are listed in ``attrs["duplicate_columns"]``; the mapping then uses
+      neither on its own (see :func:`seeka_nb.core.mapping.resolve_mapping`).
 
     ``df.attrs["seeka_nb"]`` receives ``preset`` (``detect_preset(columns)`` or
-    ``"generic"``), ``source`` (the file name, never its folders), ``encoding`` and
-    ``delimiter`` — plain strings, JSON-safe.
+    ``"generic"``), ``source`` (the file name, never its folders), ``format`` (``csv``,
+    ``xlsx`` or ``parquet``), ``encoding`` and ``delimiter`` (``None`` for a workbook or
+    Parquet), and, when they apply, ``container`` (``gzip``/``zip``), ``encoding_guessed``
+    and ``encoding_language``, ``mojibake`` and ``duplicate_columns`` — JSON-safe values,
+    never cell values.
 
     Raises :class:`ValidationError` for an empty, whitespace-only, header-only, binary or
-    compressed file, or one pandas cannot tokenise; :class:`ConfigurationError` for a text
-    stream, an unknown encoding or ``chunksize``/``iterator``.  A missing file raises the
-    built-in :class:`FileNotFoundError` unchanged (it names the path, and is what Python
-    code already catches for that).
+    damaged file, a folder, an archive holding several files, or one pandas cannot
+    tokenise; :class:`~seeka_nb.errors.InputFileNotFoundError` (a ``ValidationError`` and
+    a :class:`FileNotFoundError`) for a missing file; :class:`ConfigurationError` for a
+    text stream, an unknown encoding, ``chunksize``/``iterator``, or a missing optional
+    library (openpyxl, pyarrow).
     """
     for option in ("chunksize", "iterator"):
         if read_csv_kwargs.get(option):
@@ -125,69 +129,59 @@ def read_orders(path: str | os.PathLike[str] | IO[bytes], **read_csv_kwargs: Any
                 f"read_orders returns a whole DataFrame and does not accept {option}=; "
                 "call pandas.read_csv directly to read in chunks."
             )
-    with _binary_source(path) as (handle, start, source):
-        sample = _read_up_to(handle, SAMPLE_SIZE)
-        whole = len(sample) < SAMPLE_SIZE
-        given = read_csv_kwargs.get("encoding")
-        encoding = str(given) if given is not None else _detect_encoding(sample, whole)
-        text = _decode_sample(sample, encoding, whole)
-        _check_content(sample, text, whole, source)
-        if "sep" in read_csv_kwargs or "delimiter" in read_csv_kwargs:
-            sep = read_csv_kwargs.get("sep", read_csv_kwargs.get("delimiter"))
-            delimiter = sep if isinstance(sep, str) else "auto"
+    attrs: dict[str, Any] = {}
+    with open_source(path) as source:
+        if source.kind == "xlsx":
+            df = read_excel(source, read_csv_kwargs)
+            encoding, delimiter = None, None
+        elif source.kind == "parquet":
+            df = read_parquet(source, read_csv_kwargs)
+            encoding, delimiter = None, None
         else:
-            delimiter = _detect_delimiter(text, whole)
-        df, encoding = _parse(
-            handle, start, sample, source, delimiter, encoding, given, read_csv_kwargs
-        )
+            df, found, delimiter = _read_csv(source, read_csv_kwargs)
+            encoding = found.name
+            if found.guessed:
+                attrs["encoding_guessed"] = True
+                attrs["encoding_language"] = found.language
     if len(df) == 0:
         raise ValidationError(
-            f"{source} has a header row but no data rows: export the orders again with a "
-            "date range that contains orders, or check that you picked the right file."
+            f"{source.name} has a header row but no data rows: export the orders again with "
+            "a date range that contains orders, or check that you picked the right file."
         )
-    _convert_measures(df, read_csv_kwargs)
+    if source.kind != "parquet":
+        convert_measures(df, read_csv_kwargs)
+    mojibake = _mojibake.repair_mojibake(df, repair=repair_mojibake)
+    duplicates = duplicate_columns(list(df.columns))
     df.attrs[ATTRS_KEY] = {
         "preset": detect_preset(df.columns) or "generic",
-        "source": source,
+        "source": source.name,
+        "format": source.kind,
         "encoding": encoding,
         "delimiter": delimiter,
+        **({"container": source.container} if source.container else {}),
+        **attrs,
+        **({"mojibake": mojibake, "mojibake_repaired": repair_mojibake} if mojibake else {}),
+        **({"duplicate_columns": duplicates} if duplicates else {}),
     }
     return df
 
 
-@contextmanager
-def _binary_source(
-    path: str | os.PathLike[str] | IO[bytes],
-) -> Iterator[tuple[IO[bytes], int, str]]:
-    """A seekable binary handle, the offset to read from, and the file name for messages."""
-    if isinstance(path, str | os.PathLike):
-        with open(path, "rb") as handle:  # FileNotFoundError goes through unchanged
-            yield handle, 0, os.path.basename(os.fsdecode(path))
-        return
-    if not callable(getattr(path, "read", None)):
-        raise ConfigurationError(
-            f"read_orders needs a file path or a binary file object, not {type(path).__name__}; "
-            "wrap bytes in io.BytesIO(...)."
-        )
-    name = getattr(path, "name", None)
-    source = os.path.basename(os.fsdecode(name)) if isinstance(name, str | bytes) else "<stream>"
-    probe = path.read(0)
-    if isinstance(probe, str):
-        raise ConfigurationError(
-            f"{source} is open in text mode; read_orders needs the raw bytes to detect the "
-            "encoding: open the file with 'rb' (or pass its path)."
-        )
-    if _seekable(path):
-        yield path, path.tell(), source
-    else:  # a pipe or a network stream: keep the bytes so they can be read twice
-        yield io.BytesIO(path.read()), 0, source
-
-
-def _seekable(handle: IO[bytes]) -> bool:
-    try:
-        return bool(handle.seekable())
-    except (AttributeError, ValueError, OSError):
-        return False
+def _read_csv(source: Source, kwargs: dict[str, Any]) -> tuple[pd.DataFrame, Encoding, str]:
+    handle = source.handle
+    handle.seek(source.start)
+    sample = _read_up_to(handle, SAMPLE_SIZE)
+    whole = len(sample) < SAMPLE_SIZE
+    given = kwargs.get("encoding")
+    encoding = Encoding(str(given)) if given is not None else detect_encoding(sample, whole)
+    text = _decode_sample(sample, encoding.name, whole)
+    _check_content(sample, text, whole, source.name)
+    if "sep" in kwargs or "delimiter" in kwargs:
+        sep = kwargs.get("sep", kwargs.get("delimiter"))
+        delimiter = sep if isinstance(sep, str) else "auto"
+    else:
+        delimiter = _detect_delimiter(text, whole)
+    df, encoding = _parse(source, sample, delimiter, encoding, given is not None, kwargs)
+    return df, encoding, delimiter
 
 
 def _read_up_to(handle: IO[bytes], size: int) -> bytes:
@@ -201,23 +195,6 @@ def _read_up_to(handle: IO[bytes], size: int) -> bytes:
         parts.append(chunk)
         left -= len(chunk)
     return b"".join(parts)
-
-
-def _detect_encoding(sample: bytes, whole: bool) -> str:
-    if sample.startswith(_UTF8_BOM):
-        return "utf-8-sig"
-    if sample.startswith(_UTF16_BOMS):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=whole)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        sample.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
 
 
 def _decode_sample(sample: bytes, encoding: str, whole: bool) -> str:
@@ -289,113 +266,82 @@ def _sample_records(text: str, delimiter: str) -> list[list[str]]:
 
 
 def _parse(
-    handle: IO[bytes],
-    start: int,
+    source: Source,
     sample: bytes,
-    source: str,
     delimiter: str,
-    encoding: str,
-    given: object,
+    encoding: Encoding,
+    given: bool,
     kwargs: dict[str, Any],
-) -> tuple[pd.DataFrame, str]:
-    """Let pandas read the file; on a decoding error later in the file, fall back."""
-    options: dict[str, Any] = {
-        "keep_default_na": False,
-        "na_values": [""],
-        "index_col": False,
-    }
+) -> tuple[pd.DataFrame, Encoding]:
+    """Let pandas read the file; on a decoding error later in the file, guess again."""
+    options: dict[str, Any] = {"keep_default_na": False, "na_values": [""]}
     if "sep" not in kwargs and "delimiter" not in kwargs:
         options["sep"] = delimiter
     dtype = kwargs.get("dtype")
-    if dtype is None or isinstance(dtype, dict):  # text first; the caller's columns win
-        dtype = defaultdict(lambda: "str", dtype or {})
-    options["dtype"] = dtype
+    pyarrow = kwargs.get("engine") == "pyarrow"
+    if pyarrow:
+        _check_pyarrow(kwargs)
+        options["dtype"] = "str" if dtype is None or isinstance(dtype, dict) else dtype
+    else:
+        options["index_col"] = False
+        if dtype is None or isinstance(dtype, dict):  # text first; the caller's columns win
+            dtype = defaultdict(lambda: "str", dtype or {})
+        options["dtype"] = dtype
     options.update({k: v for k, v in kwargs.items() if k not in ("dtype", "encoding")})
-    fallbacks = [] if given is not None else _fallbacks(encoding)
+    retried = given
+    handle, name = source.handle, source.name
     while True:
-        handle.seek(start + (len(_UTF8_BOM) if _skip_bom(sample, encoding) else 0))
+        handle.seek(source.start + (len(_UTF8_BOM) if _skip_bom(sample, encoding.name) else 0))
         try:
             with warnings.catch_warnings():
                 if "converters" in kwargs:  # a converter wins over the default "str"
                     warnings.filterwarnings("ignore", "Both a converter and dtype")
-                return pd.read_csv(handle, encoding=encoding, **options), encoding
+                df = pd.read_csv(handle, encoding=encoding.name, **options)
+            if pyarrow and isinstance(dtype, dict) and dtype:
+                df = df.astype({k: v for k, v in dtype.items() if k in df.columns})
+            return df, encoding
         except UnicodeDecodeError:
-            if not fallbacks:
+            if retried:
                 raise ValidationError(
-                    f"{source} cannot be decoded as {encoding}: leave encoding= out to detect "
-                    "it, or pass the right one (or encoding_errors='replace')."
+                    f"{name} cannot be decoded as {encoding.name}: leave encoding= out to "
+                    "detect it, or pass the right one (or encoding_errors='replace')."
                 ) from None
-            encoding = fallbacks.pop(0)
+            retried = True
+            handle.seek(source.start)
+            encoding = guess_encoding(handle.read())
         except pd.errors.EmptyDataError:
             raise ValidationError(
-                f"{source} has no header row (no columns): export the orders again."
+                f"{name} has no header row (no columns): export the orders again."
             ) from None
         except pd.errors.ParserError as exc:
             raise ValidationError(
-                f"{source} cannot be read as CSV with delimiter {delimiter!r} "
+                f"{name} cannot be read as CSV with delimiter {delimiter!r} "
                 f"({str(exc).strip()}). Check that it is the shop's CSV export; pass sep=... "
                 "if the delimiter is wrong, or on_bad_lines='warn' to skip malformed rows."
             ) from None
+        except ValueError as exc:
+            if not pyarrow:
+                raise
+            raise ValidationError(
+                f"{name} cannot be read with engine='pyarrow' ({str(exc).strip()}): leave "
+                "engine= out to use pandas' own parser."
+            ) from None
 
 
-def _fallbacks(encoding: str) -> list[str]:
-    if encoding in ("utf-8", "utf-8-sig"):
-        return ["cp1252", "latin-1"]
-    return ["latin-1"] if encoding == "cp1252" else []
+def _check_pyarrow(kwargs: dict[str, Any]) -> None:
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ConfigurationError(
+            "engine='pyarrow' needs the pyarrow package: pip install pyarrow, or leave "
+            "engine= out to use pandas' own parser."
+        )
+    refused = [k for k in _PYARROW_REFUSES if k in kwargs]
+    if refused:
+        raise ConfigurationError(
+            f"engine='pyarrow' does not support {', '.join(refused)}=: leave engine= out to "
+            "use pandas' own parser with those options."
+        )
 
 
 def _skip_bom(sample: bytes, encoding: str) -> bool:
     """A UTF-8 BOM is not text in a single-byte fallback encoding."""
-    return sample.startswith(_UTF8_BOM) and encoding in ("cp1252", "latin-1")
-
-
-def _convert_measures(df: pd.DataFrame, kwargs: dict[str, Any]) -> None:
-    """Turn clearly numeric measure columns into numbers, in place (see read_orders)."""
-    dtype = kwargs.get("dtype")
-    if dtype is not None and not isinstance(dtype, dict):
-        return
-    typed = _column_names(df, [*(dtype or {}), *(kwargs.get("converters") or {})])
-    for position, name in enumerate(df.columns):
-        column = df.iloc[:, position]
-        if name in typed or not pd.api.types.is_string_dtype(column) or _keeps_text(name):
-            continue
-        head = column.iloc[:_PROBE_ROWS].dropna()
-        if not head.str.fullmatch(_PLAIN_NUMBER).all():  # most text columns stop here
-            continue
-        codes, uniques = pd.factorize(column)  # work on distinct values; -1 = empty cell
-        if len(uniques) == 0:
-            continue
-        distinct = pd.Series(uniques, dtype="str")
-        if not distinct.str.fullmatch(_PLAIN_NUMBER).all():
-            continue
-        numbers = pd.to_numeric(distinct).to_numpy()
-        if (codes < 0).any():
-            numbers = np.append(numbers.astype(np.float64), np.nan)
-        df.isetitem(position, pd.Series(numbers[codes], index=df.index))  # type: ignore[arg-type]
-
-
-def _column_names(df: pd.DataFrame, keys: list[Hashable]) -> set[Hashable]:
-    """Caller keys (names or positions) as column names."""
-    names = set(keys)
-    names.update(df.columns[k] for k in keys if isinstance(k, int) and 0 <= k < len(df.columns))
-    return names
-
-
-def _name_tokens(name: object) -> list[str]:
-    """``"CustomerID"`` → ``["customer", "id"]``, ``"Teléfono"`` → ``["telefono"]``."""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
-    return re.findall(r"[a-z]+|[0-9]+", text.lower())
-
-
-def _keeps_text(name: object) -> bool:
-    """Whether a column name says identifier, phone, address or date (values stay text)."""
-    tokens = _name_tokens(name)
-    for token in tokens:
-        if token in _TEXT_WORDS or any(s in token for s in _TEXT_SUBSTRINGS):
-            return True
-        for suffix in _ENTITY_SUFFIXES:
-            if token.endswith(suffix) and token[: -len(suffix)] in _ENTITY_WORDS:
-                return True
-    return any(t in _ENTITY_WORDS for t in tokens) and not any(t in _MEASURE_WORDS for t in tokens)
+    return sample.startswith(_UTF8_BOM) and codec_name(encoding) not in ("utf-8-sig", "utf-8")

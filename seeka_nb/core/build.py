@@ -166,7 +166,8 @@ def build_table(
             severity="warning",
             field=name,
             message=f"columns {list(cands)} all match {name}; it was left unmapped. "
-            f"Choose one with mapping={{{name!r}: ...}}",
+            f"Choose one with mapping={{{name!r}: ...}}"
+            + (f" ({cmap.notes[name]})" if name in cmap.notes else ""),
         )
     for name, cols in cmap.fields.items():
         for col in cols:

@@ -12,28 +12,69 @@ import re
 import unicodedata
 import warnings
 
+import email_validator
 import numpy as np
 import pandas as pd
 import phonenumbers
 import pycountry
 
-from ..schema import EMAIL_PATTERN, SEEKA_PID_PATTERN
+from ..schema import SEEKA_PID_PATTERN
 from .values import Coded, recode, with_none
 
 _E164 = phonenumbers.PhoneNumberFormat.E164
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
+#: A local part email-validator always accepts (RFC 5322 dot-atom, ASCII): only the
+#: domain of such addresses needs the validator (once per distinct domain).
+_PLAIN_LOCAL = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+
+
+@functools.lru_cache(maxsize=65536)
+def _checked_email(address: str) -> str | None:
+    """The normalised address, or ``None`` when email-validator rejects it (no DNS)."""
+    try:
+        checked = email_validator.validate_email(
+            address, check_deliverability=False, allow_smtputf8=True
+        )
+    except email_validator.EmailNotValidError:
+        return None
+    return str(checked.normalized).lower()
+
+
 def _email_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    s = pd.Series(u, dtype=object).str.strip().str.strip("<>").str.lower()
-    ok = s.str.match(EMAIL_PATTERN).to_numpy(dtype=bool)
-    out = s.to_numpy(dtype=object, copy=True)
-    out[~ok] = None
-    return out, ~ok
+    if len(u) == 0:
+        return np.array([], dtype=object), np.zeros(0, dtype=bool)
+    s = pd.Series(u, dtype=object).astype(str).str.strip().str.strip("<>").str.strip()
+    s = s.str.normalize("NFC").str.lower()
+    parts = s.str.rpartition("@")
+    local, domain = parts[0], parts[2]
+    plain = (
+        local.str.fullmatch(_PLAIN_LOCAL).to_numpy(dtype=bool)
+        & (local.str.len() <= 64).to_numpy(dtype=bool)
+        & (s.str.len() <= 254).to_numpy(dtype=bool)
+    )
+    out = np.full(len(s), None, dtype=object)
+    # plain local part: the validator judges (and normalises) each distinct domain once
+    checked = {d: _checked_email("x@" + d) for d in pd.unique(domain[plain])}
+    judged = domain[plain].map(checked)
+    good = judged.notna().to_numpy(dtype=bool)
+    rows = np.flatnonzero(plain)[good]
+    out[rows] = (local[plain][good] + "@" + judged[good].str[2:]).to_numpy(dtype=object)
+    # anything else (quoted, internationalised, odd dots...): the whole address
+    for i in np.flatnonzero(~plain):
+        out[i] = _checked_email(s.iat[int(i)])
+    return out, out == None  # noqa: E711
 
 
 def emails(text: Coded) -> tuple[Coded, np.ndarray]:
-    """Trim and lower-case; syntax-check.  Returns (emails, invalid rows)."""
+    """Trim, NFC, lower-case; validate with email-validator (syntax only, never DNS).
+
+    Internationalised addresses (``tést@gmail.com``, ``user@münchen.de``) are valid and
+    kept in Unicode; ``a..b@example.com``, a missing or dotless domain, or a reserved one
+    (``.local``, ``.test``...) is invalid.  Work is per distinct value; a plain ASCII local
+    part costs one check per distinct domain.  Returns (emails, invalid rows).
+    """
     return text.mapped(_email_values)
 
 

@@ -56,6 +56,25 @@ def normalise_name(name: object) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
+_RENAMED_DUPLICATE = re.compile(r"^(.*)\.([1-9][0-9]*)$")
+
+
+def duplicate_columns(columns: Sequence[Hashable]) -> dict[str, list[str]]:
+    """Headers that appear more than once: ``{"Email": ["Email", "Email.1"]}``.
+
+    pandas renames the second ``Email`` of a CSV header ``Email.1`` (the third ``Email.2``);
+    a label repeated as such in the DataFrame counts too.  Only string labels are checked.
+    """
+    labels = [c for c in columns if isinstance(c, str)]
+    present = set(labels)
+    groups: dict[str, list[str]] = {}
+    for label in labels:
+        match = _RENAMED_DUPLICATE.match(label)
+        base = match.group(1) if match and match.group(1) in present else label
+        groups.setdefault(base, []).append(label)
+    return {base: members for base, members in groups.items() if len(members) > 1}
+
+
 def field_level(name: str) -> str:
     """``order``, ``identity``, ``address`` or ``line`` — where a field's value lives."""
     if name in IDENTITY_LIST_FIELDS or name == "seekaPId":
@@ -103,6 +122,8 @@ class ColumnMapping:
             if name in self.ambiguous:
                 cands = ", ".join(repr(c) for c in self.ambiguous[name])
                 note = f"ambiguous: {cands} all match; choose with mapping={{{name!r}: ...}}"
+                if name in self.notes:
+                    note += f" ({self.notes[name]})"
             rows.append(
                 {
                     "field": name,
@@ -245,6 +266,11 @@ def resolve_mapping(
     ambiguous: dict[str, tuple[Hashable, ...]] = {}
     notes: dict[str, str] = {}
     present = set(columns)
+    duplicated: dict[
+        Hashable, tuple[str, ...]
+    ] = {  # renamed repeats (x, x.1); a label repeated as such is refused later
+        c: tuple(m) for m in duplicate_columns(columns).values() if len(set(m)) > 1 for c in m
+    }
     for name, value in spec.items():
         cols = _as_columns(value)
         if cols:
@@ -256,6 +282,8 @@ def resolve_mapping(
         if name in spec:
             continue
         found = tuple(c for c in cols if c in present)
+        if _held_back_as_duplicate(name, found, duplicated, ambiguous, notes):
+            continue
         if found:
             # identity and address fields take every column; other fields list
             # alternatives for header variants: the first present one is used.
@@ -276,6 +304,10 @@ def resolve_mapping(
             for n in names:
                 hits.extend(c for c in by_norm.get(n, []) if c not in hits and c not in taken)
             hits.sort(key=lambda c: position[c])
+            if (len(hits) == 1 or (hits and name == STATUS_FIELD)) and _held_back_as_duplicate(
+                name, tuple(hits), duplicated, ambiguous, notes
+            ):
+                break
             if hits and name == STATUS_FIELD:
                 fields[name] = tuple(hits)
                 source[name] = "auto"
@@ -296,6 +328,26 @@ def resolve_mapping(
     if missing:
         raise _missing_error(missing, ambiguous, columns, preset_name)
     return ColumnMapping(fields, source, ambiguous, notes, unused, preset_name, tuple(preset_notes))
+
+
+def _held_back_as_duplicate(
+    name: str,
+    found: tuple[Hashable, ...],
+    duplicated: Mapping[Hashable, tuple[str, ...]],
+    ambiguous: dict[str, tuple[Hashable, ...]],
+    notes: dict[str, str],
+) -> bool:
+    """A preset or auto-detected column whose header the file repeats is never picked."""
+    groups = [duplicated[c] for c in found if c in duplicated]
+    if not groups:
+        return False
+    members = tuple(dict.fromkeys(c for g in groups for c in g))
+    ambiguous[name] = members
+    notes[name] = (
+        f"the file has several columns named {groups[0][0]!r} (pandas renamed the later "
+        f"ones {', '.join(repr(c) for c in groups[0][1:])}); none is used on its own"
+    )
+    return True
 
 
 def _missing_error(
