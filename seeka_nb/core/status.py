@@ -85,14 +85,15 @@ _W = {
     "pagado pagada pago paga completado completada enviado enviada entregado entregada "
     "aprobado aprobada acreditado abierta abierto cerrada cerrado recibido recibida "
     "confirmado confirmada aprovado aprovada entregue concluido paye expedie livre "
-    "bezahlt versendet geliefert abgeschlossen pagato spedito consegnato",
+    "bezahlt versendet geliefert abgeschlossen pagato spedito consegnato shipping unshipped "
+    "shipped_delivered_to_buyer shipped_out_for_delivery shipped_picked_up",
     "unknown_status": "",
     "partially_refunded": "partially refunded|partial refund|partially returned|"
     "parcialmente reembolsado|reembolso parcial|parcialmente reembolsada|"
     "partiellement rembourse|teilweise erstattet",
     "pending": "pending|unpaid|not paid|awaiting payment|payment pending|draft|"
     "checkout draft|on hold|onhold|authorized|partially paid|pendiente|pendiente de pago|"
-    "pendente|aguardando pagamento|en attente|ausstehend|in sospeso|borrador|unshipped",
+    "pendente|aguardando pagamento|en attente|ausstehend|in sospeso|borrador",
     "refunded": "refunded|refund|returned|returned to seller|shipped returned to seller|"
     "shipped rejected by buyer|rejected by buyer|chargeback|charged back|reversed|"
     "reembolsado|reembolsada|devuelto|devuelta|devolvido|rembourse|erstattet|rimborsato",
@@ -110,18 +111,17 @@ WORDS: dict[str, int] = {
     for code, words in _W.items()
     for w in (words.split("|") if "|" in words else words.split())
     if w
-}
+} | {w.replace("_", " "): _K["paid"] for w in _W["paid"].split() if "_" in w}
 # keyword fallback for phrases not in WORDS, strongest meaning first
 _KEYWORDS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"partial\w* (refund|return)"), PARTIAL),
-    (re.compile(r"cancel"), CANCELLED),
+    (re.compile(r"cancel|annul|storn"), CANCELLED),
     (re.compile(r"refund|return|reembols|devuel|rembours"), REFUNDED),
     (re.compile(r"\bvoid"), _K["voided"]),
     (re.compile(r"\bfail"), _K["failed"]),
     (re.compile(r"declin|reject|rechaz"), _K["declined"]),
     (re.compile(r"pending|unpaid|not paid|awaiting|on hold|draft|pendiente"), _K["pending"]),
-    (re.compile(r"^(shipped|delivered|paid|completed?|closed)\b"), PAID),
-)
+)  # no keyword makes a phrase "paid": "Shipped - Lost in Transit" stays unknown (a warning)
 _FALSE = frozenset({"", "false", "no", "0", "n", "f", "none", "nan"})
 
 

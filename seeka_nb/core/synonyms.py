@@ -50,6 +50,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
             "orderplacedat",
             "fecha",
             "fechadecreacion",
+            "saledate",
         ),
         ("date", "datetime", "timestamp", "created", "createdon"),
     ),

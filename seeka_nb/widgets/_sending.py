@@ -62,8 +62,7 @@ class Sending:
     # -- sending ------------------------------------------------------------------------------
     def start(self) -> threading.Thread:
         """Start sending in a background thread (what Send does after any confirmation)."""
-        if self._thread is not None and self._thread.is_alive():
-            raise SeekaError("A send is already running: wait for it, or click Stop.")
+        self._refuse_while_running()
         creds = self._resolve_credentials()
         rate = self._check_rate(creds)
         self._begin()
@@ -76,6 +75,7 @@ class Sending:
     def send(self) -> SendReport:
         """Send in the calling thread (no confirmation: the call is the confirmation) and
         return the report; errors are raised after being shown."""
+        self._refuse_while_running()
         creds = self._resolve_credentials()
         rate = self._check_rate(creds)
         self._begin()
@@ -98,6 +98,10 @@ class Sending:
         if self._thread is not None:
             self._thread.join(timeout)
         return self.report
+
+    def _refuse_while_running(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            raise SeekaError("A send is already running: wait for it, or click Stop.")
 
     def _check_rate(self, creds: Credentials) -> float | None:
         rate: float | None = float(self.rate.value) or None

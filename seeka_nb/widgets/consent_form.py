@@ -21,7 +21,7 @@ import ipywidgets as w
 
 from ..core.consent import ConsentIssue, TCString, decode_tc, validate_tc
 from ..errors import ConfigurationError, ConsentError
-from ._common import Level, guarded, kv_table, status_html
+from ._common import Level, badge, guarded, kv_table, status_html
 from ._theme import stylesheet
 from .static_view import mimebundle
 
@@ -247,7 +247,8 @@ def _issues_html(issues: list[ConsentIssue]) -> str:
     if not issues:
         return ""
     items = "".join(
-        f"<li><b>{html.escape(i.severity)}</b> <code>{html.escape(i.code)}</code>: "
+        f"<li>{badge('error' if i.severity == 'error' else 'warning', i.severity)} "
+        f"<code>{html.escape(i.code)}</code>: "
         f"{html.escape(i.message)}</li>"
         for i in issues
     )

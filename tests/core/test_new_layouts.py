@@ -39,6 +39,7 @@ def etsy_frame() -> pd.DataFrame:
 def test_etsy_preset_is_recognised_and_converts_order_level_rows() -> None:
     df = etsy_frame()
     assert detect_preset(df.columns) == "etsy"
+    assert df.seeka.mapping(preset="generic").columns("time") == ("Sale Date",)
     events = df.seeka.to_events(preset="etsy", tz="America/New_York")
     ev = events_by_id(events)["3159107009"]
     assert ev["payload"]["time"] == "2023-12-31T05:00:00Z"  # midnight in the shop's zone

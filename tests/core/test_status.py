@@ -191,3 +191,30 @@ def test_presets_state_their_status_policy_in_their_notes() -> None:
         if "status" in preset.mapping or name == "generic":
             assert any("status" in note for note in preset.notes), name
     assert "excluded" not in codes(orders(["paid"]).seeka.to_events())
+
+
+# Status values as the platforms document them, none of which the real files use: the rule
+# was built from the twelve files and is checked here on values it was not built from.
+UNSEEN = {
+    "paid": [
+        "Shipped - Out for Delivery",
+        "Shipped - Picked Up",
+        "Shipping",
+        "Unshipped",  # Amazon: paid, waiting to ship
+        "Cerrada",  # Tiendanube: closed
+        "Entregue",
+        "Bezahlt",
+    ],
+    "cancelled": ["Canceled", "expired", "Anulado", "Storniert", "Annulée", "Fallido"],
+    "refunded": ["Shipped - Returning to Seller", "Devuelto", "Remboursé", "chargeback"],
+    "pending": ["partially_paid", "authorized", "Awaiting Payment", "Pendente", "Borrador"],
+    "partially_refunded": ["Partially Returned", "Reembolso parcial"],
+    "unknown": ["Shipped - Lost in Transit", "Shipped - Damaged", "In Dispute"],
+}
+
+
+@pytest.mark.parametrize(("cls", "word"), [(c, w) for c, ws in UNSEEN.items() for w in ws])
+def test_status_words_the_rule_was_not_built_from_are_classified(cls: str, word: str) -> None:
+    from seeka_nb.core.status import KINDS
+
+    assert KINDS[classify(word)][0] == cls

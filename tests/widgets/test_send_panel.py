@@ -374,3 +374,24 @@ def test_tables_mask_what_a_message_quotes() -> None:
     assert "None" not in shown and "—" in shown  # missing values are a dash
     dup = pd.DataFrame({"activity_id": ["A1"], "detail": ["rows with sam.lee@example.net"]})
     assert "sam.lee" not in duplicates_html(dup, max_rows=10)
+
+
+def test_one_send_at_a_time(sandbox: seeka_nb.Sandbox, fake_key: str) -> None:
+    gate = GateTransport()
+    panel = SendPanel(
+        _many_orders(60).seeka.to_events(),
+        Credentials("org-one", fake_key, endpoint=sandbox.ingest_url),
+        rate=None,
+        ledger=False,
+        concurrency=1,
+        _seams=Seams(transport=lambda _options: gate),
+    )
+    panel.send_button.click()
+    assert gate.entered.wait(WAIT)
+    with pytest.raises(SeekaError, match="already running"):
+        panel.send()
+    with pytest.raises(SeekaError, match="already running"):
+        panel.start()
+    gate.release.set()
+    report = panel.wait(WAIT)
+    assert report is not None and report.counts["sent"] == 60 and len(sandbox.events) == 60
