@@ -9,6 +9,7 @@ given.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pandas as pd
@@ -82,6 +83,7 @@ class SeekaAccessor:
             consent=consent,
             currency=currency,
             status_policy=status_policy,
+            now=time.time(),  # the core reads no clock: order times are bounded by this
         )
         return Events(table)
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .adapters.ledger import Ledger
 from .core import events as core_events
 from .credentials import Credentials
+from .errors import ConfigurationError
 from .pipeline import runner
 from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
@@ -34,6 +36,7 @@ class Events(core_events.Events):
         timeout: float = 30.0,
         max_retries: int = 8,
         deadline: float | None = None,
+        stall_limit: float | None = SendOptions.stall_limit,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
         stop: StopSignal | None = None,
@@ -49,6 +52,8 @@ class Events(core_events.Events):
         ``"none"``, ``"changed"`` (orders whose payload changed) or ``"all"``.
         ``dry_run=True`` builds every body and sends nothing (``report.bodies``).
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
+        ``stall_limit``: seconds without any batch acknowledged before the send stops
+        (default 600, i.e. 10 minutes; ``None``: no limit); the rest ends ``pending``.
         ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
         the environment; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name extra trusted CAs).
         Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report; ``stop``, a
@@ -70,6 +75,7 @@ class Events(core_events.Events):
         timeout: float = 30.0,
         max_retries: int = 8,
         deadline: float | None = None,
+        stall_limit: float | None = SendOptions.stall_limit,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
         stop: StopSignal | None = None,
@@ -94,6 +100,7 @@ class Events(core_events.Events):
             "timeout",
             "max_retries",
             "deadline",
+            "stall_limit",
             "progress",
             "proxy",
             "stop",
@@ -111,9 +118,43 @@ class Events(core_events.Events):
         report._again = self._retrier(creds, options, seams)
         return report
 
-    def _retrier(self, creds: Credentials, options: SendOptions, seams: runner.Seams | None) -> Any:
-        def again(activity_ids: list[str], credentials: Credentials | None = None) -> SendReport:
-            use = credentials if credentials is not None else creds
-            return self._send_sync(use, options, seams, set(activity_ids))
+    def _retrier(
+        self, creds: Credentials, options: SendOptions, seams: runner.Seams | None
+    ) -> Retrier:
+        return Retrier(self, creds, options, seams)
 
-        return again
+
+class Retrier:
+    """What ``report.retry()`` calls: the same send again, for some activity IDs.
+
+    Pickles (and cloudpickles) without the key - the credentials' key comes back withheld -
+    and without the test seams; retrying then needs credentials: ``report.retry(creds)``.
+    """
+
+    def __init__(
+        self,
+        events: Events,
+        creds: Credentials,
+        options: SendOptions,
+        seams: runner.Seams | None,
+    ) -> None:
+        self.events, self.creds, self.options, self.seams = events, creds, options, seams
+
+    def __call__(
+        self, activity_ids: list[str], credentials: Credentials | None = None
+    ) -> SendReport:
+        creds = credentials if credentials is not None else self.creds
+        if creds.secret_key.withheld:
+            raise ConfigurationError(
+                "This report came from a pickle (or another process), which never holds the "
+                "public key: pass the credentials to retry, report.retry(credentials)."
+            )
+        return self.events._send_sync(creds, self.options, self.seams, set(activity_ids))
+
+    def __getstate__(self) -> dict[str, Any]:
+        options = self.options
+        if isinstance(options.ledger, Ledger):  # an open connection does not travel
+            options = replace(options, ledger=str(options.ledger.path))
+        if callable(options.progress):
+            options = replace(options, progress=None)
+        return {"events": self.events, "creds": self.creds, "options": options, "seams": None}

@@ -74,7 +74,7 @@ def send_exit_code(report: SendReport) -> ExitCode:
     if credentials_rejected(report):
         return ExitCode.CONFIG
     counts = report.counts
-    if any(counts[s] for s in NOT_SENT_STATUSES):
+    if any(counts[s] for s in NOT_SENT_STATUSES) or report.unrecorded:
         return ExitCode.NOT_SENT
     return ExitCode.OK
 
@@ -106,6 +106,11 @@ def send_hints(report: SendReport) -> list[str]:
         hints.append(f"{c['rejected']} rejected by Seeka: see the error of each order.")
     if c["failed"]:
         hints.append(f"{c['failed']} failed after retries: run the same send again later.")
+    if report.unrecorded:
+        hints.append(
+            f"{len(report.unrecorded)} accepted by Seeka but not recorded in the ledger "
+            f"({report.ledger_error}): fix the ledger; a re-run sends them again."
+        )
     if c["pending"] and not credentials_rejected(report):
         hints.append(
             f"{c['pending']} pending (not attempted or not finished): run the same send "

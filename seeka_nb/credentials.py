@@ -22,17 +22,23 @@ Decisions (documented here so they are changed in one place):
   (``user:pass@``) and ``#fragments`` are refused.  A URL with no path at all
   (``http://127.0.0.1:8765``) gets the ingest path ``/api/ingest`` appended.
 - TLS certificates are always verified: there is nothing to configure, on purpose.
-- The public key never appears in ``repr``, ``str``, ``format``, log lines of the object or
-  exception messages; :attr:`Credentials.masked_key` shows at most its last 4 characters and
+- The public key lives in one :class:`SecretKey` (``creds.public_key``) whose ``repr``,
+  ``str``, ``format``, ``pickle`` and ``cloudpickle`` never reveal it: a pickled key comes
+  back *withheld* (a copy in another process, a saved report, a Dask worker never carry
+  it) and using a withheld key raises :class:`ConfigurationError` asking for credentials.
+  :attr:`Credentials.masked_key` shows at most its last 4 characters and
   :attr:`Credentials.key_fingerprint` identifies it (e.g. in the ledger) without revealing
-  it.  Explicit access does expose it, as it must: the ``public_key`` attribute,
-  :meth:`Credentials.headers`, ``dataclasses.asdict`` and ``pickle``.
+  it.  Only explicit calls expose it: ``creds.public_key.reveal()`` and
+  :meth:`Credentials.headers`.  The send path uses :meth:`Credentials.request_headers`,
+  whose key header is the :class:`SecretKey` itself; the transport reveals it only while
+  it writes the request, so no frame of ours holds it in clear (tracebacks with locals).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -45,7 +51,7 @@ from urllib.parse import urlsplit, urlunsplit
 from seeka_nb import schema
 from seeka_nb.errors import ConfigurationError
 
-__all__ = ["ENV_VARS", "PACKAGE_VERSION", "Credentials"]
+__all__ = ["ENV_VARS", "PACKAGE_VERSION", "Credentials", "SecretKey"]
 
 
 def _package_version() -> str:
@@ -95,6 +101,78 @@ def mask_key(key: object) -> str:
     return _MASK + text[-4:] if len(text) >= _MASK_MIN_LENGTH else _MASK
 
 
+class SecretKey:
+    """The brand's public key, held so that showing or serialising it never reveals it.
+
+    ``repr``/``str``/``format`` show the masked key; ``pickle``, ``cloudpickle`` and
+    ``copyreg`` give a *withheld* key (no characters of it), whose :meth:`reveal` raises
+    :class:`ConfigurationError`.  Equal to another key or to the same ``str``.
+    """
+
+    __slots__ = ("_masked", "_value")
+
+    def __init__(self, value: str | None, *, masked: str | None = None) -> None:
+        self._value = value
+        self._masked = mask_key(value) if masked is None else masked
+
+    def reveal(self) -> str:
+        """The key in clear (for the request header, nothing else)."""
+        if self._value is None:
+            raise ConfigurationError(
+                "The public key is not here: it is never stored in a pickle or sent to "
+                "another process. Pass the credentials again (seeka_nb.Credentials.from_env() "
+                "or the credentials form)."
+            )
+        return self._value
+
+    @property
+    def withheld(self) -> bool:
+        """True for a key that came back from a pickle (it holds no characters)."""
+        return self._value is None
+
+    @property
+    def masked(self) -> str:
+        return self._masked
+
+    def __repr__(self) -> str:
+        return repr(self._masked)
+
+    def __str__(self) -> str:
+        return self._masked
+
+    def __format__(self, spec: str) -> str:
+        return format(self._masked, spec)
+
+    def __eq__(self, other: object) -> bool:
+        mine = self._value
+        if isinstance(other, SecretKey):
+            theirs = other._value
+        elif isinstance(other, str):
+            theirs = other
+        else:
+            return NotImplemented
+        if mine is None or theirs is None:
+            return mine is theirs and self._masked == getattr(other, "_masked", None)
+        return hmac.compare_digest(mine.encode(), theirs.encode())
+
+    def __hash__(self) -> int:
+        return hash(("SecretKey", self._value, self._masked))
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return _withheld_key, (self._masked,)
+
+    def __copy__(self) -> SecretKey:
+        return self
+
+    def __deepcopy__(self, memo: object) -> SecretKey:
+        return self
+
+
+def _withheld_key(masked: str) -> SecretKey:
+    """What a pickled :class:`SecretKey` becomes: the mask, never the key."""
+    return SecretKey(None, masked=masked)
+
+
 @dataclass(frozen=True, repr=False)
 class Credentials:
     """Who is sending to Seeka, and where.
@@ -111,13 +189,17 @@ class Credentials:
     """
 
     org_id: str
-    public_key: str = field(repr=False)
+    public_key: SecretKey | str = field(repr=False)  # a str is wrapped in a SecretKey
     integration_name: str = schema.DEFAULT_INTEGRATION_NAME
     integration_version: str = PACKAGE_VERSION
     endpoint: str = schema.INGEST_URL
 
     def __post_init__(self) -> None:
-        for name in ("org_id", "public_key", "integration_name", "integration_version"):
+        key: object = self.public_key
+        if isinstance(key, SecretKey):
+            key = key.reveal()  # a withheld key: ConfigurationError asking for credentials
+        object.__setattr__(self, "public_key", SecretKey(_clean("public_key", key)))
+        for name in ("org_id", "integration_name", "integration_version"):
             object.__setattr__(self, name, _clean(name, getattr(self, name)))
         if "/" in self.integration_name:
             raise ConfigurationError(
@@ -176,10 +258,17 @@ class Credentials:
 
         Holds the public key in clear (``X-Converge-Key``): never log or display the result.
         """
+        headers: dict[str, str] = dict(self.request_headers())  # type: ignore[arg-type]
+        headers[schema.HEADER_KEY] = self.secret_key.reveal()
+        return headers
+
+    def request_headers(self) -> dict[str, str | SecretKey]:
+        """:meth:`headers` with the key header still a :class:`SecretKey`: the transport
+        reveals it only while it writes the request."""
         return {
             "Content-Type": schema.CONTENT_TYPE,
             schema.HEADER_ORG_ID: self.org_id,
-            schema.HEADER_KEY: self.public_key,
+            schema.HEADER_KEY: self.secret_key,
             schema.HEADER_CLIENT_VERSION: self.integration_version,
             schema.HEADER_CLIENT_TYPE: self.integration_name + schema.CLIENT_TYPE_SUFFIX,
         }
@@ -190,14 +279,21 @@ class Credentials:
 
     # -- safe views of the key --------------------------------------------------------------
     @property
+    def secret_key(self) -> SecretKey:
+        """The key as the :class:`SecretKey` ``public_key`` holds once constructed."""
+        key = self.public_key
+        assert isinstance(key, SecretKey)  # __post_init__ wraps every key
+        return key
+
+    @property
     def masked_key(self) -> str:
         """``"••••"`` and the key's last 4 characters (just ``"••••"`` under 12 characters)."""
-        return mask_key(self.public_key)
+        return self.secret_key.masked
 
     @property
     def key_fingerprint(self) -> str:
         """16 hex digits of SHA-256(org ID, NUL, key): names the key without revealing it."""
-        material = f"{self.org_id}\0{self.public_key}".encode()
+        material = f"{self.org_id}\0{self.secret_key.reveal()}".encode()
         return hashlib.sha256(material).hexdigest()[:_FINGERPRINT_LENGTH]
 
     @property

@@ -120,6 +120,10 @@ EMAIL_PATTERN: Final = (
 )
 MAX_IDENTIFIER_LENGTH: Final = 256  # activityId and *Identifier strings longer: error
 MAX_TEXT_LENGTH: Final = 1024  # other strings longer: truncated, with a warning
+#: Order times outside [EARLIEST_ORDER_TIME, now + MAX_FUTURE_SECONDS] are held back with an
+#: error: year 0001 or 9999 is a broken column, not an order.  [ours]
+EARLIEST_ORDER_TIME: Final = "1990-01-01T00:00:00"  # UTC
+MAX_FUTURE_SECONDS: Final = 86_400  # one day ahead of the caller's clock (zones, skew)
 DEFAULT_MINOR_UNITS: Final = 2
 #: ISO 4217 currencies whose minor unit is not 2 (the rest round to cents).
 CURRENCY_MINOR_UNITS: Final[dict[str, int]] = {

@@ -193,7 +193,11 @@ def test_frozen_equal_hashable_copyable() -> None:
     assert creds != Credentials(ORG, KEY + "x")
     assert creds != creds.with_endpoint(SANDBOX)
     assert copy.copy(creds) == creds and copy.deepcopy(creds) == creds
-    assert pickle.loads(pickle.dumps(creds)) == creds  # explicit serialisation: key included
+    copied = pickle.loads(pickle.dumps(creds))  # a pickle never carries the key (issue 12)
+    assert KEY.encode() not in pickle.dumps(creds) and copied.public_key.withheld
+    assert copied.org_id == creds.org_id and copied.masked_key == creds.masked_key
+    with pytest.raises(ConfigurationError, match="never stored in a pickle"):
+        copied.headers()
     assert dataclasses.replace(creds, org_id="other").org_id == "other"
 
 

@@ -4,12 +4,15 @@ Time comes from an injected ``clock`` (monotonic seconds) and waiting from an in
 ``sleep``, so tests drive time by hand and never sleep for real.
 
 - :class:`RateLimiter` spaces request starts at most ``rate`` per second for the whole run
-  (all concurrent workers share it).  A 429 halves the rate (floor ``min_rate``) and blocks
-  new starts for the server's hint; the rate then recovers by a tenth of the target per
-  second without throttling, so one throttle does not become a storm.
+  (all concurrent workers share it), and never lets more than ``max(1, floor(rate))``
+  starts fall within any one-second window (even-spacing alone allowed ``rate + 1`` within
+  a closed second, and float rounding a little more).  A 429 halves the rate (floor
+  ``min_rate``) and blocks new starts for the server's hint; the rate then recovers by a
+  tenth of the target per second without throttling, so one throttle does not become a storm.
 - :func:`backoff` is exponential with full jitter, capped.
 - :func:`retry_after_seconds` reads ``Retry-After-Ms`` (Seeka's announced header) and
-  ``Retry-After`` (seconds or an HTTP date).
+  ``Retry-After`` (seconds or an HTTP date), clamped to ``[0, MAX_HINT_SECONDS]``; a value
+  it cannot read (an absurd date, a huge number) is no hint, never an exception.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import math
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 
 from ..schema import HEADER_RETRY_AFTER, HEADER_RETRY_AFTER_MS
@@ -25,6 +29,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 MAX_BACKOFF_SECONDS = 30.0
+_WINDOW = 1.0 + 1e-6  # one second, and a hair against float rounding
 MAX_HINT_SECONDS = 300.0  # a server hint longer than this is capped (and the run's deadline rules)
 
 
@@ -53,14 +58,13 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
         return None
     try:
         value = float(raw)
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
+    except (ValueError, OverflowError):
         if now is None:
             return None
-        value = parsed.timestamp() - now
+        try:
+            value = email.utils.parsedate_to_datetime(raw).timestamp() - now
+        except (TypeError, ValueError, OverflowError, IndexError, OSError):
+            return None
     if not math.isfinite(value):
         return None
     return min(max(value, 0.0), MAX_HINT_SECONDS)
@@ -80,6 +84,8 @@ class RateLimiter:
         self._blocked_until = clock()
         self._last_throttle = -math.inf
         self.throttles = 0
+        # start times of the last floor(rate) requests: the sliding one-second window
+        self._window: deque[float] = deque(maxlen=max(1, math.floor(rate)) if rate else 1)
 
     async def acquire(self) -> None:
         """Wait until the next request may start."""
@@ -87,9 +93,12 @@ class RateLimiter:
             now = self._clock()
             self._recover(now)
             start = max(self._next, self._blocked_until)
+            if self.target and len(self._window) == self._window.maxlen:
+                start = max(start, self._window[0] + _WINDOW)
             if start <= now:
                 if self.rate:
                     self._next = max(self._next, now - 1.0 / self.rate) + 1.0 / self.rate
+                    self._window.append(now)
                 return
             await self._sleep(start - now)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,7 +34,7 @@ class Response:
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # may quote personal data back
 
 
 class TransportFailure(Exception):
@@ -51,13 +52,37 @@ class TransportFailure(Exception):
 class Transport(Protocol):
     """The seam the send pipeline talks to."""
 
-    async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Response:
+    async def post(
+        self, url: str, content: bytes | memoryview, headers: Mapping[str, object]
+    ) -> Response:
         """POST ``content``; return the answer or raise :class:`TransportFailure`."""
         ...
 
     async def aclose(self) -> None:
         """Release connections."""
         ...
+
+
+class _RevealAtSend(httpx.Auth):
+    """Adds the secret headers (values with a ``reveal()``, e.g. the key) to the request
+    as it is written, and takes them off again once the answer is in: no frame of ours
+    holds the key in clear while a request is in flight."""
+
+    def __init__(self, hidden: Mapping[str, object]) -> None:
+        self._hidden = hidden
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        for name, secret in self._hidden.items():
+            request.headers[name] = secret.reveal()  # type: ignore[attr-defined]
+        yield request
+        for name in self._hidden:
+            request.headers.pop(name, None)
+
+
+def split_headers(headers: Mapping[str, object]) -> tuple[dict[str, str], dict[str, object]]:
+    """Plain header values, and the secret ones (kept wrapped until the request is sent)."""
+    plain = {k: v for k, v in headers.items() if isinstance(v, str)}
+    return plain, {k: v for k, v in headers.items() if not isinstance(v, str)}
 
 
 def _classify(exc: httpx.HTTPError) -> TransportFailure:
@@ -94,12 +119,15 @@ class HttpxTransport:
         )
         self._timeout = timeout
 
-    async def post(self, url: str, content: bytes, headers: dict[str, str]) -> Response:
+    async def post(
+        self, url: str, content: bytes | memoryview, headers: Mapping[str, object]
+    ) -> Response:
         deadline = asyncio.get_running_loop().time() + self._timeout
-        request = self._client.build_request("POST", url, content=content, headers=headers)
+        plain, hidden = split_headers(headers)
+        request = self._client.build_request("POST", url, content=bytes(content), headers=plain)
         try:
             async with asyncio.timeout_at(deadline):
-                answer = await self._client.send(request, stream=True)
+                answer = await self._client.send(request, stream=True, auth=_RevealAtSend(hidden))
         except TimeoutError:
             raise TransportFailure(
                 "timeout", f"no complete answer within {self._timeout:g}s"

@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import MappingError, ValidationError
 from ..schema import (
     COMMERCE_STRING_FIELDS,
+    EARLIEST_ORDER_TIME,
     LINE_FIELDS,
     MAX_IDENTIFIER_LENGTH,
     MAX_TEXT_LENGTH,
@@ -37,7 +38,7 @@ from .money import minor_units_of, round_money
 from .ordering import number_orders
 from .presets import Preset, get_preset, looks_like
 from .status import apply_policy, check_policy, read_status, status_columns_note
-from .times import format_utc, parse_times
+from .times import format_utc, parse_times, time_bounds
 from .values import is_present, truncate
 
 ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
@@ -122,12 +123,16 @@ def build_table(
     consent: str | None = None,
     currency: str | None = None,
     status_policy: Mapping[str, str] | None = None,
+    now: float | None = None,
 ) -> OrderTable:
     """Convert order rows to an :class:`OrderTable` (see the module docstring).
 
     ``dayfirst=None`` uses the preset's setting, else infers it from the values.
     ``status_policy`` overrides the preset's (then the default) policy per status class
-    (see :mod:`seeka_nb.core.status`).
+    (see :mod:`seeka_nb.core.status`).  ``now`` (UTC epoch seconds, from the caller: the
+    core reads no clock) bounds order times: a time before ``EARLIEST_ORDER_TIME`` or more
+    than ``MAX_FUTURE_SECONDS`` after ``now`` is an error (``None``: only the lower bound
+    is checked).
     """
     work, pre, cmap = prepare(df, mapping, preset)
     policy = check_policy({**pre.status_policy, **(status_policy or {})})
@@ -185,7 +190,7 @@ def build_table(
     if hint:
         log.add([-1], code="looks_like_preset", severity="warning", message=hint)
     warn_frame(log, consent_warnings)
-    return _convert(ctx, pre, tz, dayfirst, consent, currency, policy, value_expected)
+    return _convert(ctx, pre, tz, dayfirst, consent, currency, policy, value_expected, now)
 
 
 def _convert(
@@ -197,6 +202,7 @@ def _convert(
     currency: str | None,
     policy: dict[str, str],
     value_expected: bool,
+    now: float | None = None,
 ) -> OrderTable:
     cmap, log = ctx.cmap, ctx.log
     activity_id, raw_ids = number_orders(ctx, pre.group_by)
@@ -255,6 +261,22 @@ def _convert(
             "03/02/2025); read as month-first. Pass dayfirst=True if they are day-first",
         )
     ctx.error(times.bad, "time", tcol, "invalid_time", "not a date/time that can be read")
+    early, late = time_bounds(times.utc, now)
+    ctx.error(
+        early,
+        "time",
+        tcol,
+        "time_out_of_range",
+        f"order time before {EARLIEST_ORDER_TIME[:10]}: not a plausible order time (check "
+        "the column and its format); held back",
+    )
+    ctx.error(
+        late,
+        "time",
+        tcol,
+        "time_out_of_range",
+        "order time more than a day in the future: check the column and its time zone; held back",
+    )
     ctx.warn(
         times.shifted,
         "time",

@@ -60,6 +60,12 @@ class Events:
         self._table = table
         self._send = np.flatnonzero(table.status == "ok")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles without the body builder (compiled per process; rebuilt on first use)."""
+        state = dict(self.__dict__)
+        state.pop("_builder", None)
+        return state
+
     # --- the events ---------------------------------------------------------------------
     def __len__(self) -> int:
         return int(self._send.size)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigurationError
+from ..schema import EARLIEST_ORDER_TIME, MAX_FUTURE_SECONDS
 from .values import factorize, to_text
 
 _ZONED = (
@@ -219,3 +220,15 @@ def format_utc(seconds: np.ndarray) -> np.ndarray:
         )
         out[ok] = np.char.add(day_text[day_i], clock_text[clock_i]).astype(object)
     return out
+
+
+def time_bounds(utc: np.ndarray, now: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of times before ``EARLIEST_ORDER_TIME`` and more than ``MAX_FUTURE_SECONDS``
+    after ``now`` (UTC epoch seconds; ``None``: no upper bound).  NaT is neither."""
+    present = ~np.isnat(utc)
+    early = present & (utc < np.datetime64(EARLIEST_ORDER_TIME, "s"))
+    late = np.zeros(len(utc), dtype=bool)
+    if now is not None:
+        limit = np.datetime64(int(now) + MAX_FUTURE_SECONDS, "s")
+        late = present & (utc > limit)
+    return early, late

@@ -234,12 +234,18 @@ def fix_float_ids(text: Coded) -> tuple[Coded, np.ndarray]:
     return recode(text.codes, fixed_u, text.bad), np.append(hit, False)[text.codes]
 
 
+_NOT_REAL = (bool, np.bool_, complex, np.complexfloating)  # never an amount or a count
+
+
 def _numbers(uniques: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    out = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
+    is_bool = np.array([isinstance(v, _NOT_REAL) for v in uniques], dtype=bool)
+    values = pd.Series(uniques, dtype=object)
+    if is_bool.any():
+        values = values.where(~is_bool, None)
+    out = pd.to_numeric(values, errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan, copy=True
     )
     bad = np.zeros(len(uniques), dtype=bool)
-    is_bool = np.array([isinstance(v, bool | np.bool_) for v in uniques], dtype=bool)
     out[is_bool] = np.nan
     bad[is_bool] = True
     for i in np.flatnonzero(np.isnan(out) & ~is_bool):
@@ -282,20 +288,22 @@ def parse_number_text(text: str) -> float | None:
 def to_number(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Any column to float64 (NaN = missing) and a mask of present-but-unparseable rows.
 
-    Infinite values count as unparseable.
+    Infinite values count as unparseable, and so do booleans and complex numbers (a
+    complex amount has no single real value: never drop its imaginary part silently).
     """
     dtype = column.dtype
     if (
         pd.api.types.is_numeric_dtype(dtype)
         and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
         and not isinstance(dtype, pd.CategoricalDtype)
     ):
         arr = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         arr, bad_obj = map_distinct(column, _numbers, fill=np.nan, dtype=np.float64)
-        if pd.api.types.is_object_dtype(dtype):  # factorize merges True with 1: find bools
+        if pd.api.types.is_object_dtype(dtype):  # factorize merges True with 1 (and 1+0j)
             is_bool = np.fromiter(
-                (isinstance(v, bool | np.bool_) for v in column.to_numpy()), bool, len(column)
+                (isinstance(v, _NOT_REAL) for v in column.to_numpy()), bool, len(column)
             )
             arr[is_bool] = np.nan
             bad_obj = bad_obj | is_bool

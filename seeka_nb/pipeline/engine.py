@@ -6,9 +6,15 @@ request bodies of at most 20 events, claimed in the ledger (so a concurrent run 
 them) and posted by a few workers under a shared :class:`RateLimiter`.  Every 202 is
 written to the ledger at once.  Transient failures (408, 429, 5xx, network) are retried
 with capped, jittered backoff honouring ``Retry-After(-Ms)``; 400/413/422 are bisected so
-only the bad events end ``rejected``; 401/403 stop the run.  A stop request (Ctrl-C) or the
-deadline leaves what is left ``pending``.  Time, sleep, randomness and the transport are
-injected, so tests run against the sandbox without sleeping.
+only the bad events end ``rejected``; 401/403 stop the run.  A stop request (Ctrl-C), the
+deadline, the stall limit, whole rejections (:mod:`.answers`) or a ledger that cannot be
+written leave what is left ``pending``.  Any answer (an unknown status, an unreadable
+header or body, an unexpected error of the transport) is a failed or retried batch, never
+an exception out of the run.  Orders claimed by another *live* run are retried at the end
+(waiting for that run up to ``CLAIM_WAIT``); still held then, they end ``pending``.
+Acceptances the ledger could not record are listed (``unrecorded``).  Time, sleep,
+randomness and the transport are injected, so tests run against the sandbox without
+sleeping.  No task of the run outlives :meth:`Engine.run`.
 
 Logging (``seeka_nb.pipeline.engine``, under the ``seeka_nb`` logger): DEBUG for every
 request (batch, events, attempt, status, latency), INFO for a retry, WARNING for a 429,
@@ -19,18 +25,16 @@ kinds only: never the key, never an event's content nor a server's message about
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..adapters.ledger import Ledger, Outcome, Scope
+from ..adapters.ledger import Ledger, LedgerError, Outcome, Scope
 from ..adapters.pacing import Clock, RateLimiter, Sleep, backoff, retry_after_seconds
 from ..adapters.transport import Transport, TransportFailure
 from ..core.body import encode, payload_hash
@@ -43,6 +47,10 @@ from ..schema import (
     REJECTED_STATUSES,
     TRANSIENT_STATUSES,
 )
+from .answers import RejectionWatch, StallWatch, answer_name
+from .bookkeeping import CLAIM_AHEAD as CLAIM_AHEAD  # re-exported: tests bound claims by it
+from .bookkeeping import CLAIM_POLL, CLAIM_WAIT, HELD_ELSEWHERE, Bookkeeping, Item
+from .bookkeeping import rebatch as _rebatch
 from .messages import describe
 from .options import MAX_CONCURRENCY, SendOptions
 from .progress import Progress
@@ -50,19 +58,9 @@ from .progress import Progress
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 20.0
-CLAIM_AHEAD = 25  # batches claimed per ledger transaction
 
 
-@dataclass
-class Item:
-    """One order in flight: its position in the table, event dict and payload hash."""
-
-    order: int
-    event: dict[str, Any]
-    digest: str
-
-
-class Engine:
+class Engine(Bookkeeping):
     """State of one send run (see the module docstring)."""
 
     def __init__(
@@ -116,12 +114,17 @@ class Engine:
         self.in_flight = 0
         self._slots: asyncio.Condition | None = None
         self._next_batch = 0
-        self._wakers: set[asyncio.Future[None]] = set()
         self._group_outcomes: list[Outcome] = []
         self._group_released: list[str] = []
         self._group_done: asyncio.Future[None] | None = None
         self.progress: Progress | None = None
         self._t0 = clock()
+        self.stall = StallWatch(options.stall_limit, self._t0)
+        self.rejections = RejectionWatch()
+        self.deferred: list[Item] = []  # claimed by another live run
+        self.unrecorded: list[str] = []  # accepted by Seeka, not recorded in the ledger
+        self.ledger_error: str | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, progress: Progress) -> None:
@@ -133,11 +136,15 @@ class Engine:
         acked = {}
         if self.ledger is not None:
             ids = self.table.activity_id[todo].tolist()
-            acked = self.ledger.acknowledged(self.scope, ids)
-            if not self.opt.dry_run:
-                self.run_id = self.ledger.start_run(
-                    self.scope, package_version=self.package_version, n_orders=len(ids)
-                )
+            try:
+                acked = self.ledger.acknowledged(self.scope, ids)
+                if not self.opt.dry_run:
+                    self.run_id = self.ledger.start_run(
+                        self.scope, package_version=self.package_version, n_orders=len(ids)
+                    )
+            except LedgerError as exc:
+                self._ledger_failed(exc)
+                return
         batches = self._batches(todo, acked)
         if self.opt.dry_run:
             for items in batches:
@@ -145,9 +152,48 @@ class Engine:
                 for it in items:
                     self.status[it.order] = "dry_run"
             return
-        workers = self.opt.concurrency or MAX_CONCURRENCY
-        claimed = self._claimed(batches)
-        await asyncio.gather(*(self._worker(claimed) for _ in range(workers)))
+        try:
+            await self._workers(self._claimed(batches))
+            waited = -CLAIM_POLL  # the first look is at once: the other run may be done
+            while self.deferred and not self._stopped():
+                if waited >= 0 and (waited >= CLAIM_WAIT or await self._pause(CLAIM_POLL)):
+                    break
+                waited += CLAIM_POLL
+                items, self.deferred = self.deferred, []
+                await self._workers(self._claimed(_rebatch(items), deferred=True))
+            for it in self.deferred:
+                self.error[it.order] = HELD_ELSEWHERE
+            self._advance(len(self.deferred))
+        finally:
+            await self._drain()
+            self._explain_pending()
+
+    async def _workers(self, batches: Iterator[list[Item]]) -> None:
+        """Run the workers over ``batches`` until they are done or the run stops; a worker
+        that fails unexpectedly stops the run (the others finish their requests)."""
+        tasks = [
+            asyncio.ensure_future(self._worker(batches))
+            for _ in range(self.opt.concurrency or MAX_CONCURRENCY)
+        ]
+        try:
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                self.request_stop(
+                    f"stopped by an unexpected error ({type(result).__name__}); what was "
+                    "acknowledged is recorded, the rest is pending"
+                )
+
+    async def _drain(self) -> None:
+        """Wait for the run's helper tasks (stop wakers, group commits) to end."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._group_done is not None:
+            self._flush()
 
     def request_stop(self, reason: str) -> None:
         """Stop taking new batches (called in the loop's thread)."""
@@ -159,8 +205,8 @@ class Engine:
             self.stop_event.set()
         if self._slots is not None:
             task = asyncio.ensure_future(self._wake())
-            self._wakers.add(task)
-            task.add_done_callback(self._wakers.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _wake(self) -> None:
         assert self._slots is not None
@@ -226,6 +272,9 @@ class Engine:
                 self.batch[it.order] = number
             try:
                 await self._post(items)
+                statuses = [str(self.status[it.order]) for it in items]
+                if self.rejections.batch_done(statuses, self.error[items[0].order]):
+                    self.request_stop(self.rejections.reason())
             finally:
                 async with self._slots:
                     self.in_flight -= 1
@@ -237,6 +286,9 @@ class Engine:
         deadline = self.opt.deadline
         if deadline is not None and self.clock() - self._t0 >= deadline:
             self.request_stop(f"deadline of {deadline:g}s reached")
+            return True
+        if self.stall.stalled(self.clock()):
+            self.request_stop(self.stall.reason())
             return True
         return False
 
@@ -255,54 +307,26 @@ class Engine:
             )
             for task in pending:
                 task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
             if stopper in done:
                 return True
             seconds -= piece
             if seconds <= 0:
                 return False
             if self.ledger is not None and self.run_id is not None:
-                self.ledger.heartbeat(self.run_id)
+                try:
+                    self.ledger.heartbeat(self.run_id)
+                except LedgerError as exc:
+                    self._ledger_failed(exc)
+                    return True
 
     # --- one batch ----------------------------------------------------------------------
-    def _claimed(self, batches: Iterator[list[Item]]) -> Iterator[list[Item]]:
-        """Claim the orders of the next few batches in one ledger transaction; orders that
-        another run holds (or that are acknowledged meanwhile) leave their batch."""
-        while True:
-            group = [b for b in itertools.islice(batches, CLAIM_AHEAD)]
-            if not group:
-                return
-            if self.ledger is None or self.run_id is None:
-                yield from group
-                continue
-            items = [it for batch in group for it in batch]
-            aid = self.table.activity_id
-            claimed = set(
-                self.ledger.claim(
-                    self.scope,
-                    self.run_id,
-                    [aid[it.order] for it in items],
-                    resend=self.opt.resend,
-                    payload_hashes={aid[it.order]: it.digest for it in items},
-                )
-            )
-            lost = [it for it in items if aid[it.order] not in claimed]
-            if lost:
-                acked = self.ledger.acknowledged(self.scope, [aid[it.order] for it in lost])
-                for it in lost:
-                    if acked.get(aid[it.order]):
-                        self.status[it.order] = "already_sent"
-                    else:
-                        self.status[it.order] = "duplicate"
-                        self.error[it.order] = "another run is sending this order right now"
-                self._advance(len(lost))
-            for batch in group:
-                kept = [it for it in batch if aid[it.order] in claimed]
-                if kept:
-                    yield kept
-
     async def _post(self, items: list[Item]) -> None:
-        content = encode({"data": [it.event for it in items]})
-        headers = self.creds.headers()
+        # a memoryview: its repr shows no personal data (tracebacks with locals)
+        content = memoryview(encode({"data": [it.event for it in items]}))
+        # The key stays inside Credentials' SecretKey: the transport reveals it only while
+        # it writes the request (no frame of ours holds it in clear).
+        headers = self.creds.request_headers()
         attempt = 0
         while True:
             if self._stopped():
@@ -315,13 +339,16 @@ class Engine:
                 self.attempts[it.order] += 1
             self.requests += 1
             started = self.clock()
-            hint = None
+            hint, kind = None, None
             number = int(self.batch[items[0].order])
             try:
                 response = await self.transport.post(self.creds.endpoint, content, headers)
             except TransportFailure as failure:
-                error, status = f"{failure.kind}: {failure}", None
+                error, status, kind = f"{failure.kind}: {failure}", None, failure.kind
                 outcome = failure.kind
+            except Exception as exc:  # a transport bug or an odd answer: retried like a reset
+                error, status, kind = f"unexpected error ({type(exc).__name__})", None, "error"
+                outcome = error
             else:
                 self.latency = 0.8 * self.latency + 0.2 * max(0.0, self.clock() - started)
                 status = response.status
@@ -337,7 +364,10 @@ class Engine:
             if status is not None:
                 if status == ACCEPTED_STATUS:
                     return await self._finish(items, "sent", status, None)
-                error = describe(response, [it.event for it in items])
+                try:
+                    error = describe(response, [it.event for it in items])
+                except Exception:  # never let a body end the send
+                    error = f"HTTP {status} (unreadable answer)"
                 if status in AUTH_STATUSES:
                     self.request_stop(
                         f"Seeka rejected the credentials (HTTP {status}): check the org ID "
@@ -362,6 +392,8 @@ class Engine:
                 elif status not in TRANSIENT_STATUSES and status < 500:
                     log.warning("batch %d: failed with HTTP %d (not retried)", number, status)
                     return await self._finish(items, "failed", status, error)
+                # 5xx and unknown statuses (600-999...): transient, retried
+            self.stall.answer(answer_name(status, kind))
             if attempt > self.opt.max_retries:
                 log.warning(
                     "batch %d: gave up after %d attempts (last: %s); %d orders failed",
@@ -381,69 +413,11 @@ class Engine:
                 return await self._finish(
                     items, "pending", status, f"deadline reached; last error: {error}"
                 )
+            if self.stall.stalled(self.clock() + delay):
+                self.request_stop(self.stall.reason())
+                return await self._finish(items, "pending", status, self.stop_reason)
             if await self._pause(delay):
                 return await self._finish(items, "pending", status, self.stop_reason)
-
-    async def _finish(
-        self, items: list[Item], status: str, http: int | None, error: str | None
-    ) -> None:
-        when = self.now()
-        for it in items:
-            self.status[it.order] = status
-            self.http[it.order] = -1 if http is None else http
-            self.error[it.order] = error
-            if status == "sent":
-                self.sent_at[it.order] = when
-        if self.ledger is not None and self.run_id is not None:
-            ids = [self.table.activity_id[it.order] for it in items]
-            if status == "pending":
-                await self._settle([], ids)
-            else:
-                await self._settle(
-                    [
-                        Outcome(
-                            self.table.activity_id[it.order],
-                            it.digest,
-                            status,
-                            http,
-                            int(self.attempts[it.order]),
-                            error,
-                        )
-                        for it in items
-                    ],
-                    [],
-                )
-        self._advance(len(items))
-
-    async def _settle(self, outcomes: list[Outcome], released: list[str]) -> None:
-        """Write outcomes (and release claims) in the ledger before the batch counts as
-        settled.  Batches answered in the same turn of the event loop share one
-        transaction (group commit): each still waits until its own rows are on disk."""
-        assert self.ledger is not None and self.run_id is not None
-        self._group_outcomes.extend(outcomes)
-        self._group_released.extend(released)
-        if self._group_done is None:
-            loop = asyncio.get_running_loop()
-            self._group_done = loop.create_future()
-            loop.call_soon(self._flush)
-        await asyncio.shield(self._group_done)
-
-    def _flush(self) -> None:
-        done, self._group_done = self._group_done, None
-        if done is None:  # already written
-            return
-        outcomes, self._group_outcomes = self._group_outcomes, []
-        released, self._group_released = self._group_released, []
-        assert self.ledger is not None and self.run_id is not None
-        try:
-            if outcomes:
-                self.ledger.record(self.scope, self.run_id, outcomes)
-            if released:
-                self.ledger.release(self.run_id, released)
-        except Exception as exc:  # the waiting batches raise it
-            done.set_exception(exc)
-        else:
-            done.set_result(None)
 
     def counts(self) -> dict[str, int]:
         """Orders per status within this run's universe."""

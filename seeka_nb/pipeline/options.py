@@ -11,6 +11,7 @@ from typing import Literal
 from ..adapters.ledger import Ledger
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
+from .answers import DEFAULT_STALL_LIMIT
 from .stop import StopSignal
 
 Resend = Literal["none", "changed", "all"]
@@ -26,7 +27,10 @@ class SendOptions:
     sandbox); ``concurrency``: requests in flight (``None``: automatic, enough to keep
     ``rate`` with the observed latency, 2 to 16); ``timeout``: seconds per request;
     ``max_retries``: retries of one request after transient failures; ``deadline``: total
-    seconds for the send (what is not sent by then ends ``pending``); ``proxy``: URL of
+    seconds for the send (what is not sent by then ends ``pending``); ``stall_limit``:
+    seconds without any batch acknowledged (or rejected) before the send stops, default
+    600 (10 minutes; ``None``: no limit) - what is left ends ``pending`` and the reason
+    says what the server kept answering; ``proxy``: URL of
     an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
     environment variables decide, as in other Python HTTP tools); ``stop``: a
     :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
@@ -41,6 +45,7 @@ class SendOptions:
     timeout: float = 30.0
     max_retries: int = 8
     deadline: float | None = None
+    stall_limit: float | None = DEFAULT_STALL_LIMIT
     progress: bool | Callable[[int, int], None] | None = None
     proxy: str | None = None
     stop: StopSignal | None = None
@@ -69,6 +74,10 @@ class SendOptions:
             raise ConfigurationError(f"max_retries={self.max_retries!r}: 0 or more.")
         if self.deadline is not None and not self.deadline > 0:
             raise ConfigurationError(f"deadline={self.deadline!r}: positive seconds or None.")
+        if self.stall_limit is not None and not self.stall_limit > 0:
+            raise ConfigurationError(
+                f"stall_limit={self.stall_limit!r}: positive seconds, or None for no limit."
+            )
 
 
 def open_ledger(

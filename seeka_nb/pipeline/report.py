@@ -5,11 +5,21 @@ no activity ID, so the counts by status always add up to what went in.  Statuses
 
 ``sent`` (Seeka answered 202) · ``already_sent`` (the ledger has it, same payload) ·
 ``changed`` (sent before with another payload; held back unless ``resend="changed"``) ·
-``duplicate`` (another run is sending it right now) · ``invalid`` (held back by an error
-in the data) · ``excluded`` (held back by a preset rule) · ``rejected`` (Seeka refused the
-event: 400/413/422, isolated by bisection) · ``failed`` (gave up after retries, or a
-non-retryable answer) · ``pending`` (not attempted or not finished: interrupt, deadline,
-rejected credentials) · ``dry_run`` (would have been sent).
+``duplicate`` (kept for compatibility; no longer produced: an order another live run
+holds ends ``pending``) · ``invalid`` (held back by an error in the data) · ``excluded``
+(held back by a preset rule) · ``rejected`` (Seeka refused the event: 400/413/422,
+isolated by bisection) · ``failed`` (gave up after retries, or a non-retryable answer) ·
+``pending`` (not attempted or not finished: interrupt, deadline, stall limit, rejected
+credentials, a ledger that cannot be written, or another send still holding the order) ·
+``dry_run`` (would have been sent).
+
+``ok`` is proven, never assumed: every order that was to be sent is acknowledged and
+recorded in the ledger (by this run or an earlier one).  ``unrecorded`` names orders
+Seeka accepted whose acceptance the ledger could not record (a full disk): a re-run will
+send them again (Seeka de-duplicates on ``activityId``).
+
+A report pickles (and cloudpickles) without the key: ``retry()`` on an unpickled report
+needs the credentials again (``report.retry(credentials)``).
 """
 
 from __future__ import annotations
@@ -83,6 +93,9 @@ class SendReport:
     interrupted: bool = False
     stopped_reason: str | None = None
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)
+    ledger_error: str | None = None
+    ledger_used: bool = False
     _again: Callable[..., SendReport] | None = field(default=None, repr=False)
 
     # --- data ---------------------------------------------------------------------------
@@ -103,15 +116,19 @@ class SendReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing that should have been sent is rejected, failed or pending."""
+        """True only when every order that was to be sent is acknowledged (and, with a
+        ledger, recorded there): nothing rejected, failed, pending or unrecorded."""
         c = self.counts
-        return not any(c[s] for s in NOT_DONE)
+        return not any(c[s] for s in NOT_DONE) and not self.unrecorded
 
     def raise_for_failures(self) -> SendReport:
         """Raise :class:`~seeka_nb.errors.SendError` unless :attr:`ok` (for scripts)."""
         if not self.ok:
             c = self.counts
-            parts = ", ".join(f"{c[s]} {s}" for s in NOT_DONE if c[s])
+            parts = ", ".join(
+                [f"{c[s]} {s}" for s in NOT_DONE if c[s]]
+                + ([f"{len(self.unrecorded)} accepted but not recorded"] if self.unrecorded else [])
+            )
             first = self.frame.loc[self.frame["status"].isin(NOT_DONE), "error"].dropna()
             hint = f" First error: {first.iloc[0]}" if len(first) else ""
             raise SendError(
@@ -130,7 +147,8 @@ class SendReport:
 
         ``credentials`` replaces the ones this send used: after a 401/403, pass corrected
         ones (``report.retry(credentials=Credentials.from_env())``); without them the
-        rejected credentials would be sent again.
+        rejected credentials would be sent again.  A report that was unpickled holds no key:
+        pass the credentials.
         """
         if self._again is None:
             raise SendError("This report cannot be retried (it was not made by a send).")
@@ -176,6 +194,8 @@ class SendReport:
             "dry_run": self.dry_run,
             "interrupted": self.interrupted,
             "stopped": self.stopped_reason,
+            "unrecorded": len(self.unrecorded),
+            "ledger_error": self.ledger_error,
         }
 
     def _headline(self) -> str:
@@ -204,6 +224,12 @@ class SendReport:
             )
         if self.ok:
             return None
+        if self.unrecorded and not any(c[k] for k in NOT_DONE):
+            return (
+                "Seeka accepted every order, but the ledger could not record "
+                f"{len(self.unrecorded)} of them (report.ledger_error): fix the ledger; a "
+                "re-run sends those again and Seeka de-duplicates them."
+            )
         if c["rejected"] and not (c["failed"] or c["pending"]):
             return (
                 "Seeka refused the rejected orders' data: see report.to_frame() 'error', fix "
@@ -215,6 +241,11 @@ class SendReport:
         s = self.summary()
         counts = ", ".join(f"{k} {v}" for k, v in s["counts"].items()) or "nothing"
         stop = f"; stopped: {s['stopped']}" if s["stopped"] else ""
+        if self.unrecorded:
+            stop += (
+                f"; {len(self.unrecorded)} accepted but not recorded in the ledger "
+                "(a re-run sends them again)"
+            )
         step = self.next_step()
         return (
             f"<SendReport ({self._headline()}) {plural(s['orders'], 'order')}: {counts}; "
@@ -237,6 +268,14 @@ class SendReport:
             )
         if s["stopped"]:
             parts.append(box(f"<b>Stopped</b>: {esc(str(s['stopped']))}", colour=RED))
+        if self.unrecorded:
+            parts.append(
+                box(
+                    f"<b>Not recorded</b>: Seeka accepted {len(self.unrecorded):,} orders the "
+                    "ledger could not record; a re-run sends them again.",
+                    colour=RED,
+                )
+            )
         parts.append(
             f"<b>SendReport</b> ({esc(self._headline())}): {plural(s['orders'], 'order')} to "
             f"<code>{esc(self.endpoint)}</code>"

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..adapters.ledger import Ledger
 from ..adapters.pacing import Clock, Sleep
 from ..adapters.transport import HttpxTransport, Transport
 from ..core.events import Events
@@ -119,17 +120,14 @@ async def asend(
     except asyncio.CancelledError:
         interrupted = True
         engine.request_stop("interrupted (Ctrl-C)")
+        engine._explain_pending()
     finally:
         if detach is not None:
-            detach()
-        progress.close()
-        try:
-            if ledger is not None and engine.run_id is not None:
-                ledger.finish_run(engine.run_id, engine.counts())
-        finally:
+            with contextlib.suppress(Exception):
+                detach()
+        _end_run(engine, ledger, owned, progress)
+        with contextlib.suppress(Exception):
             await transport.aclose()
-            if owned and ledger is not None:
-                ledger.close()
     report = build_report(events, engine, elapsed=seams.clock() - started, interrupted=interrupted)
     summary = report.summary()
     log.info(
@@ -142,6 +140,22 @@ async def asend(
         "" if report.ok else "; not everything was sent",
     )
     return report
+
+
+def _end_run(engine: Engine, ledger: Ledger | None, owned: bool, progress: Progress) -> None:
+    """However the run ended: close the bar, end the run in the ledger (its claims are
+    released even when the ledger cannot write that), close a ledger we opened."""
+    with contextlib.suppress(Exception):
+        progress.close()
+    try:
+        if ledger is not None and engine.run_id is not None:
+            ledger.finish_run(engine.run_id, engine.counts())
+    except Exception as exc:
+        engine.ledger_error = engine.ledger_error or str(exc) or type(exc).__name__
+    finally:
+        if owned and ledger is not None:
+            with contextlib.suppress(Exception):
+                ledger.close()
 
 
 def send(
@@ -320,4 +334,7 @@ def build_report(
         interrupted=interrupted,
         stopped_reason=engine.stop_reason,
         bodies=engine.bodies,
+        unrecorded=list(dict.fromkeys(engine.unrecorded)),
+        ledger_error=engine.ledger_error,
+        ledger_used=engine.ledger is not None and not engine.opt.dry_run,
     )

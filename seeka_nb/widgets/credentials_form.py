@@ -201,7 +201,7 @@ class CredentialsForm:
         except ConfigurationError as exc:
             self._show("error", str(exc))
             raise
-        self._key = creds.public_key
+        self._key = creds.secret_key.reveal()
         self.public_key.value = ""
         self.org_id.value = creds.org_id
         self.integration_name.value = creds.integration_name

@@ -49,7 +49,17 @@ def main() -> None:
         concurrency=a.concurrency,
         progress=False,
     )
-    print(json.dumps({"counts": report.counts, "requests": report.requests}))
+    print(
+        json.dumps(
+            {
+                "counts": report.counts,
+                "requests": report.requests,
+                "ok": report.ok,
+                "unrecorded": report.unrecorded,
+                "text": repr(report) + report.to_frame().to_csv(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

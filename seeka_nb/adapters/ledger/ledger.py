@@ -35,11 +35,13 @@ import pandas as pd
 from . import frames, migrations
 from . import statements as sql
 from .database import BUSY_TIMEOUT, LOCK_RETRIES, Database
+from .liveness import run_ended, run_started
 from .records import (
     MEMORY,
     LedgerError,
     Outcome,
     Scope,
+    canonical_endpoint,
     canonical_path,
     check_counts,
     check_id,
@@ -86,6 +88,7 @@ class Ledger:
         self._lease = check_seconds("lease_seconds", lease_seconds, allow_zero=False)
         self._pid = os.getpid() if pid is None else int(pid)
         self._host = socket.gethostname() if host is None else str(host)
+        self._runs: set[str] = set()  # runs started through this object and not ended
         if isinstance(lock_retries, bool) or not isinstance(lock_retries, int) or lock_retries < 0:
             raise LedgerError("lock_retries must be an int >= 0.")
         memory = str(self._path) == MEMORY
@@ -133,7 +136,11 @@ class Ledger:
         return self._db.closed
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent).  Runs started through this object and not
+        finished end here: their claims may be taken over by the next run."""
+        for run_id in self._runs:
+            run_ended(run_id)
+        self._runs.clear()
         self._db.close()
 
     def __enter__(self) -> Ledger:
@@ -171,6 +178,8 @@ class Ledger:
         run_id = uuid.uuid4().hex
         run = (run_id, package_version, int(n_orders), int(bool(dry_run)), self._pid, self._host)
         self._db.write(lambda c: sql.insert_run(c, scope, run, self._now()))
+        run_started(run_id)
+        self._runs.add(run_id)
         return run_id
 
     def claim(
@@ -232,15 +241,23 @@ class Ledger:
         self._db.write(lambda c: sql.release(c, run_id, activity_ids))
 
     def finish_run(self, run_id: str, counts: Mapping[str, int]) -> None:
-        """End a run: end time, counts by status (JSON); releases its remaining claims."""
-        text = json.dumps(check_counts(counts), sort_keys=True)
-        self._db.write(lambda c: sql.finish_run(c, run_id, text, self._now()))
+        """End a run: end time, counts by status (JSON); releases its remaining claims.
+
+        The run counts as ended in this process even when the write fails (a full disk, a
+        ledger locked for too long): its claims are then taken over by the next run."""
+        try:
+            text = json.dumps(check_counts(counts), sort_keys=True)
+            self._db.write(lambda c: sql.finish_run(c, run_id, text, self._now()))
+        finally:
+            run_ended(run_id)
+            self._runs.discard(run_id)
 
     # -- inspecting and undoing ------------------------------------------------------
 
     def sent(self, *, endpoint: str | None = None, org_id: str | None = None) -> pd.DataFrame:
         """Acknowledged orders: activity_id, payload_hash (acknowledged), endpoint, org_id,
         key_fingerprint, first_sent_at, last_sent_at (UTC), attempts, run_id (that sent it)."""
+        endpoint = None if endpoint is None else canonical_endpoint(endpoint)
         return frames.sent_frame(self._db.read(lambda c: sql.sent_rows(c, endpoint, org_id)))
 
     def runs(self) -> pd.DataFrame:
@@ -260,4 +277,5 @@ class Ledger:
     ) -> int:
         """Delete these orders' records (in every scope matching the filters) so they can be
         sent again; returns the number of rows removed.  Claims in flight are kept."""
+        endpoint = None if endpoint is None else canonical_endpoint(endpoint)
         return self._db.write(lambda c: sql.forget(c, activity_ids, endpoint, org_id))

@@ -5,7 +5,11 @@ Owns the takeover rule of :meth:`Ledger.claim`.  A run is *alive* unless:
 * it ended (``finish_run``), or is unknown to the ledger;
 * its heartbeat is older than the lease (``now - heartbeat_at > lease_seconds``);
 * it ran on this host and its process is gone: ``os.kill(pid, 0)`` says no such process,
-  or (Linux) ``/proc/<pid>/stat`` shows a zombie, i.e. a killed child not yet reaped.
+  or (Linux) ``/proc/<pid>/stat`` shows a zombie, i.e. a killed child not yet reaped;
+* it ran in *this* process and has ended here: claims belong to a run, not to a pid.  A
+  run is alive in its own process only between :func:`run_started` and :func:`run_ended`
+  (called by the ledger however the run ends, even when the ledger could not write its
+  end), so an earlier send of this kernel that failed half-way never blocks a re-run.
 
 A pid reused by an unrelated process looks alive: the lease still ends it.  On Windows
 ``os.kill`` would *terminate* the process, so there only the lease decides.
@@ -14,10 +18,34 @@ A pid reused by an unrelated process looks alive: the lease still ends it.  On W
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Holder", "is_alive", "pid_alive"]
+__all__ = ["Holder", "is_alive", "pid_alive", "run_ended", "run_started"]
+
+# The runs this process has started and not ended (process-wide on purpose: two Ledger
+# objects on one file in one kernel must agree on which of its runs are alive).
+_LIVE_HERE: set[str] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def run_started(run_id: str) -> None:
+    """This process started ``run_id``: its claims are respected until :func:`run_ended`."""
+    with _LIVE_LOCK:
+        _LIVE_HERE.add(run_id)
+
+
+def run_ended(run_id: str) -> None:
+    """``run_id`` ended in this process (however it ended): its claims may be taken over."""
+    with _LIVE_LOCK:
+        _LIVE_HERE.discard(run_id)
+
+
+def live_here(run_id: str) -> bool:
+    """Whether this process started ``run_id`` and has not ended it."""
+    with _LIVE_LOCK:
+        return run_id in _LIVE_HERE
 
 
 @dataclass(frozen=True)
@@ -37,6 +65,8 @@ def is_alive(holder: Holder, *, now: float, lease_seconds: float, host: str) -> 
         return False
     if now - holder.heartbeat_at > lease_seconds:
         return False
+    if holder.host == host and holder.pid == os.getpid():
+        return live_here(holder.run_id)
     return not (holder.host == host and holder.pid is not None and not pid_alive(holder.pid))
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ...errors import LedgerError
 
@@ -23,6 +24,7 @@ __all__ = [
     "LedgerError",
     "Outcome",
     "Scope",
+    "canonical_endpoint",
     "canonical_path",
 ]
 
@@ -33,12 +35,41 @@ OUTCOME_STATUSES = frozenset({"sent", "rejected", "failed", "pending"})
 MAX_ERROR_CHARS = 500
 
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_endpoint(url: str) -> str:
+    """One spelling per endpoint, so a ledger scope does not split on how it was written:
+    scheme and host lower-cased, the default port dropped, trailing ``/``, an empty ``?``
+    and any ``#fragment`` removed; ``localhost``, ``127.0.0.1`` and ``::1`` are one host
+    (``localhost``).  Text that is not an absolute URL is returned stripped."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not scheme or not host:
+        return text
+    if host in _LOOPBACK:
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{netloc}{path}{query}"
+
+
 @dataclass(frozen=True)
 class Scope:
     """Where orders were sent: a sandbox send never marks production orders as sent.
 
     ``key_fingerprint`` is computed by the caller from the public key; the key itself never
-    reaches the ledger.
+    reaches the ledger.  ``endpoint`` is kept in its :func:`canonical_endpoint` form.
     """
 
     endpoint: str
@@ -50,6 +81,7 @@ class Scope:
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise LedgerError(f"Scope.{name} must be a non-empty string.")
+        object.__setattr__(self, "endpoint", canonical_endpoint(self.endpoint))
 
 
 @dataclass(frozen=True)

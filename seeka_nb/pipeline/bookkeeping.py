@@ -1,0 +1,216 @@
+"""The ledger side of a send run (layer 4): claims, outcomes, group commits, and what a
+run does when the ledger fails.  :class:`Bookkeeping` is the part of
+:class:`~seeka_nb.pipeline.engine.Engine` that talks to the ledger.
+
+* Orders are claimed a few batches at a time (:meth:`Bookkeeping._claimed`); orders held by
+  another *live* run wait in ``deferred`` (the engine retries them at the end of the run),
+  acknowledged ones end ``already_sent``.
+* Every outcome is written right after its answer; answers of one turn of the event loop
+  share one transaction (:meth:`Bookkeeping._settle`).
+* A write the ledger refuses (a full disk, a lock held too long) stops the run: what is
+  left ends ``pending`` and the acceptances that could not be written are listed in
+  ``unrecorded``, so the report says what a re-run will send again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..adapters.ledger import LedgerError, Outcome
+from ..schema import MAX_EVENTS_PER_REQUEST
+from .answers import RejectionWatch, StallWatch, ledger_http_status
+
+if TYPE_CHECKING:
+    from ..adapters.ledger import Ledger, Scope
+    from ..adapters.pacing import Clock
+    from ..core.build import OrderTable
+    from .options import SendOptions
+
+CLAIM_AHEAD = 25  # batches claimed per ledger transaction
+CLAIM_WAIT = 60.0  # seconds the end of a run waits for orders another live run holds
+CLAIM_POLL = 2.0  # seconds between two looks at them
+HELD_ELSEWHERE = (
+    "another send that is still running holds this order in the ledger, so this run did "
+    "not send it; run the same send again once the other one has finished"
+)
+
+
+@dataclass
+class Item:
+    """One order in flight: its position in the table, event dict and payload hash."""
+
+    order: int
+    event: dict[str, Any] = field(repr=False)  # personal data: never in a traceback
+    digest: str = field(repr=False)
+
+
+class Bookkeeping:
+    """Ledger methods of :class:`~seeka_nb.pipeline.engine.Engine` (see the module); the
+    engine sets the attributes declared here."""
+
+    table: OrderTable
+    opt: SendOptions
+    ledger: Ledger | None
+    scope: Scope
+    run_id: str | None
+    status: np.ndarray
+    http: np.ndarray
+    error: np.ndarray
+    attempts: np.ndarray
+    sent_at: np.ndarray
+    universe: np.ndarray
+    clock: Clock
+    now: Callable[[], float]
+    stop_reason: str | None
+    ledger_error: str | None
+    unrecorded: list[str]
+    deferred: list[Item]
+    stall: StallWatch
+    rejections: RejectionWatch
+    _group_outcomes: list[Outcome]
+    _group_released: list[str]
+    _group_done: asyncio.Future[None] | None
+
+    def request_stop(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def _advance(self, n: int) -> None:
+        raise NotImplementedError
+
+    def _explain_pending(self) -> None:
+        """Pending orders without a reason get the run's stop reason."""
+        why = self.stop_reason or "not sent in this run"
+        left = (self.status == "pending") & (self.error == None) & self.universe  # noqa: E711
+        self.error[left] = why
+
+    def _ledger_failed(self, exc: BaseException) -> None:
+        """The ledger refused a write: stop the run (what is left stays pending)."""
+        text = str(exc) or type(exc).__name__
+        if self.ledger_error is None:
+            self.ledger_error = text
+        self.request_stop(f"the ledger could not be written ({text}); the send stopped")
+
+    def _claimed(
+        self, batches: Iterator[list[Item]], *, deferred: bool = False
+    ) -> Iterator[list[Item]]:
+        """Claim the orders of the next few batches in one ledger transaction; orders that
+        another live run holds wait in ``deferred``, acknowledged ones are already sent."""
+        while True:
+            group = [b for b in itertools.islice(batches, CLAIM_AHEAD)]
+            if not group or self.stop_reason is not None:
+                if deferred:  # still ours to explain at the end of the run
+                    self.deferred.extend(it for batch in group for it in batch)
+                    self.deferred.extend(it for batch in batches for it in batch)
+                return
+            if self.ledger is None or self.run_id is None:
+                yield from group
+                continue
+            items = [it for batch in group for it in batch]
+            aid = self.table.activity_id
+            try:
+                claimed = set(
+                    self.ledger.claim(
+                        self.scope,
+                        self.run_id,
+                        [aid[it.order] for it in items],
+                        resend=self.opt.resend,
+                        payload_hashes={aid[it.order]: it.digest for it in items},
+                    )
+                )
+                lost = [it for it in items if aid[it.order] not in claimed]
+                acked = self.ledger.acknowledged(self.scope, [aid[it.order] for it in lost])
+            except LedgerError as exc:
+                self._ledger_failed(exc)
+                return
+            done = [it for it in lost if acked.get(aid[it.order])]
+            for it in done:
+                self.status[it.order] = "already_sent"
+                self.error[it.order] = None
+            self._advance(len(done))
+            self.deferred.extend(it for it in lost if not acked.get(aid[it.order]))
+            for batch in group:
+                kept = [it for it in batch if aid[it.order] in claimed]
+                if kept:
+                    yield kept
+
+    async def _finish(
+        self, items: list[Item], status: str, http: int | None, error: str | None
+    ) -> None:
+        when = self.now()
+        for it in items:
+            self.status[it.order] = status
+            self.http[it.order] = -1 if http is None else http
+            self.error[it.order] = error
+            if status == "sent":
+                self.sent_at[it.order] = when
+        if status == "sent":
+            self.rejections.accepted += len(items)
+        if status in ("sent", "rejected"):
+            self.stall.progress(self.clock())
+        if self.ledger is not None and self.run_id is not None:
+            aid = self.table.activity_id
+            if status == "pending":
+                await self._settle([], [aid[it.order] for it in items])
+            else:
+                code = ledger_http_status(http)
+                await self._settle(
+                    [
+                        Outcome(
+                            aid[it.order],
+                            it.digest,
+                            status,
+                            code,
+                            int(self.attempts[it.order]),
+                            error,
+                        )
+                        for it in items
+                    ],
+                    [],
+                )
+        self._advance(len(items))
+
+    async def _settle(self, outcomes: list[Outcome], released: list[str]) -> None:
+        """Write outcomes (and release claims) in the ledger before the batch counts as
+        settled.  Batches answered in the same turn of the event loop share one
+        transaction (group commit): each still waits until its own rows are on disk."""
+        assert self.ledger is not None and self.run_id is not None
+        self._group_outcomes.extend(outcomes)
+        self._group_released.extend(released)
+        if self._group_done is None:
+            loop = asyncio.get_running_loop()
+            self._group_done = loop.create_future()
+            loop.call_soon(self._flush)
+        await asyncio.shield(self._group_done)
+
+    def _flush(self) -> None:
+        """Write one group.  A write the ledger refuses stops the run; its acceptances are
+        listed in ``unrecorded`` (a re-run will send them again)."""
+        done, self._group_done = self._group_done, None
+        if done is None:  # already written
+            return
+        outcomes, self._group_outcomes = self._group_outcomes, []
+        released, self._group_released = self._group_released, []
+        assert self.ledger is not None and self.run_id is not None
+        try:
+            if outcomes:
+                self.ledger.record(self.scope, self.run_id, outcomes)
+            if released:
+                self.ledger.release(self.run_id, released)
+        except Exception as exc:
+            self.unrecorded.extend(o.activity_id for o in outcomes if o.status == "sent")
+            self._ledger_failed(exc)
+        finally:
+            done.set_result(None)
+
+
+def rebatch(items: list[Item]) -> Iterator[list[Item]]:
+    """``items`` again in batches of at most 20 (input order kept)."""
+    items = sorted(items, key=lambda it: it.order)
+    for k in range(0, len(items), MAX_EVENTS_PER_REQUEST):
+        yield items[k : k + MAX_EVENTS_PER_REQUEST]
