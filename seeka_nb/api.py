@@ -39,6 +39,7 @@ class Events(core_events.Events):
         stall_limit: float | None = SendOptions.stall_limit,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
+        truststore: bool = False,
         stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
@@ -52,6 +53,8 @@ class Events(core_events.Events):
         ``"none"``, ``"changed"`` (orders whose payload changed) or ``"all"``.
         ``dry_run=True`` builds every body and sends nothing (``report.bodies``).
         ``deadline``: total seconds; what is not sent by then ends ``pending``.
+        ``truststore=True`` trusts the operating system's certificate store (the
+        ``truststore`` package) instead of certifi's bundle.
         ``stall_limit``: seconds without any batch acknowledged before the send stops
         (default 600, i.e. 10 minutes; ``None``: no limit); the rest ends ``pending``.
         ``proxy``: an HTTP(S) proxy URL (default: ``HTTPS_PROXY``, ``NO_PROXY``... from
@@ -78,6 +81,7 @@ class Events(core_events.Events):
         stall_limit: float | None = SendOptions.stall_limit,
         progress: bool | Callable[[int, int], None] | None = None,
         proxy: str | None = None,
+        truststore: bool = False,
         stop: StopSignal | None = None,
         _seams: runner.Seams | None = None,
     ) -> SendReport:
@@ -103,6 +107,7 @@ class Events(core_events.Events):
             "stall_limit",
             "progress",
             "proxy",
+            "truststore",
             "stop",
         )
         return creds, SendOptions(**{k: given[k] for k in names})

@@ -35,6 +35,7 @@ OPTION_FOR_KEYWORD = {
     "preset=": "--preset NAME",
     "dayfirst=": "--dayfirst or --monthfirst",
     "proxy=": "--proxy URL",
+    "truststore=": "--truststore",
     "resend=": "--resend changed",
     "rate=": "--rate N",
     "deadline=": "--deadline SECONDS",
@@ -208,6 +209,12 @@ def add_send(parser: argparse.ArgumentParser) -> None:
         help="HTTP(S) proxy, e.g. http://proxy.example:3128 (default: HTTPS_PROXY, "
         "HTTP_PROXY, ALL_PROXY and NO_PROXY from the environment)",
     )
+    net.add_argument(
+        "--truststore",
+        action="store_true",
+        help="trust the operating system's certificate store (pip install truststore) "
+        "instead of certifi's; SSL_CERT_FILE/SSL_CERT_DIR add a CA bundle either way",
+    )
 
 
 def send_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -223,4 +230,6 @@ def send_options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.proxy:
         options["proxy"] = args.proxy
+    if args.truststore:
+        options["truststore"] = True
     return options

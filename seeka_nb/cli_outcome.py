@@ -11,8 +11,8 @@ and the README:
 2     usage error (unknown option, bad option value)
 3     the input cannot be read or converted (missing or unreadable file, times without a
       zone and no ``--tz``...)
-4     credentials rejected by Seeka, or configuration missing (``SEEKA_*`` variables,
-      endpoint, ledger)
+4     credentials rejected by Seeka, the server's TLS certificate not trusted, or
+      configuration missing (``SEEKA_*`` variables, endpoint, ledger, CA bundle)
 130   interrupted (Ctrl-C); what Seeka acknowledged is recorded, a re-run sends the rest
 ====  =====================================================================================
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from .pipeline.engine import TLS_STOP
 from .pipeline.report import SendReport
 from .schema import AUTH_STATUSES
 
@@ -49,7 +50,8 @@ exit codes:
        or changed since sent and not re-sent (--resend changed); the summary says which
   2    usage error
   3    the input cannot be read or converted (missing file, times without --tz...)
-  4    credentials rejected, or configuration missing (SEEKA_* variables, endpoint, ledger)
+  4    credentials rejected, server certificate not trusted, or configuration missing
+       (SEEKA_* variables, endpoint, ledger, SSL_CERT_FILE)
   130  interrupted (Ctrl-C): what was acknowledged is recorded; run again to send the rest
 
 credentials come from SEEKA_ORG_ID, SEEKA_PUBLIC_KEY (and SEEKA_ENDPOINT) or a .env file;
@@ -67,11 +69,16 @@ def credentials_rejected(report: SendReport) -> bool:
     return bool(http.isin(list(AUTH_STATUSES)).any())
 
 
+def certificate_untrusted(report: SendReport) -> bool:
+    """True when the run stopped because the server's TLS certificate was not trusted."""
+    return (report.stopped_reason or "").startswith(TLS_STOP)
+
+
 def send_exit_code(report: SendReport) -> ExitCode:
     """0, 1, 4 or 130 for a finished send (see the module docstring)."""
     if report.interrupted:
         return ExitCode.INTERRUPTED
-    if credentials_rejected(report):
+    if credentials_rejected(report) or certificate_untrusted(report):
         return ExitCode.CONFIG
     counts = report.counts
     if any(counts[s] for s in NOT_SENT_STATUSES) or report.unrecorded:
@@ -87,6 +94,11 @@ def send_hints(report: SendReport) -> list[str]:
         hints.append(
             "Seeka rejected the credentials: check SEEKA_ORG_ID and SEEKA_PUBLIC_KEY for "
             "this endpoint; nothing more was sent."
+        )
+    if certificate_untrusted(report):
+        hints.append(
+            "The server's TLS certificate was not trusted: if your network inspects TLS, set "
+            "SSL_CERT_FILE to your organisation's CA bundle, or use --truststore."
         )
     if c["invalid"]:
         hints.append(
@@ -111,7 +123,7 @@ def send_hints(report: SendReport) -> list[str]:
             f"{len(report.unrecorded)} accepted by Seeka but not recorded in the ledger "
             f"({report.ledger_error}): fix the ledger; a re-run sends them again."
         )
-    if c["pending"] and not credentials_rejected(report):
+    if c["pending"] and not (credentials_rejected(report) or certificate_untrusted(report)):
         hints.append(
             f"{c['pending']} pending (not attempted or not finished): run the same send "
             "again; only what is not acknowledged is sent."

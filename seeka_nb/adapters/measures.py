@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.pdcompat import is_text_column
+
 __all__ = ["convert_measures"]
 
 _PROBE_ROWS = 1000
@@ -56,7 +58,7 @@ def convert_measures(df: pd.DataFrame, kwargs: dict[str, Any]) -> None:
     typed = _column_names(df, [*(dtype or {}), *(kwargs.get("converters") or {})])
     for position, name in enumerate(df.columns):
         column = df.iloc[:, position]
-        if name in typed or not pd.api.types.is_string_dtype(column) or _keeps_text(name):
+        if name in typed or not is_text_column(column) or _keeps_text(name):
             continue
         head = column.iloc[:_PROBE_ROWS].dropna()
         if not head.str.fullmatch(_PLAIN_NUMBER).all():  # most text columns stop here

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core.pdcompat import is_text_column
+
 __all__ = ["repair_mojibake"]
 
 # What a UTF-8 continuation byte (0x80-0xBF) looks like when read as cp1252 or Latin-1.
@@ -42,7 +44,7 @@ def repair_mojibake(df: pd.DataFrame, *, repair: bool = True) -> dict[str, int]:
     found: dict[str, int] = {}
     for position, name in enumerate(df.columns):
         column = df.iloc[:, position]
-        if not pd.api.types.is_string_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        if not is_text_column(column) or pd.api.types.is_numeric_dtype(column):
             continue
         codes, uniques = pd.factorize(column)
         if len(uniques) == 0:

@@ -4,19 +4,21 @@
 redirects never followed, so the key never goes to another host), reads at most
 ``MAX_RESPONSE_BODY_RECORDED`` bytes of any answer, and turns network failures into a
 :class:`TransportFailure` with a kind the send pipeline classifies (``timeout``,
-``connect``, ``reset``, ``network``).  ``timeout`` bounds the *whole* request, not only
-each read (httpx's timeouts are per operation, so a server trickling a byte at a time
-would otherwise hold a request for ever).  Once the status line and headers are in, the
-status is the answer: a body cut short by the deadline or a dropped connection is kept as
-far as it was read (a 202 whose body never finished is still an acceptance; retrying it
-would only send the events twice).  Tests inject their own ``httpx`` transport (or a
-whole :class:`Transport`) to reach the local sandbox or to script failures.
+``connect``, ``reset``, ``network``, ``proxy``; ``tls`` when the server's certificate is not
+trusted; proxy and CA bundle come from :mod:`seeka_nb.adapters.network`). ``timeout`` bounds
+the *whole* request, not only each read (httpx's timeouts are per operation, so a server
+trickling a byte at a time would otherwise hold a request for ever). Once the status line
+and headers are in, the status is the answer: a body cut short by the deadline or a dropped
+connection is kept as far as it was read (a 202 whose body never finished is still an
+acceptance; retrying it would only send the events twice). Tests inject their own ``httpx``
+transport (or a whole :class:`Transport`) to reach the local sandbox or to script failures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -63,6 +65,15 @@ class Transport(Protocol):
         ...
 
 
+def _tls_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class _RevealAtSend(httpx.Auth):
     """Adds the secret headers (values with a ``reveal()``, e.g. the key) to the request
     as it is written, and takes them off again once the answer is in: no frame of ours
@@ -86,6 +97,16 @@ def split_headers(headers: Mapping[str, object]) -> tuple[dict[str, str], dict[s
 
 
 def _classify(exc: httpx.HTTPError) -> TransportFailure:
+    tls = _tls_failure(exc)
+    if tls is not None:
+        return TransportFailure(
+            "tls",
+            f"the server's TLS certificate was not accepted ({tls.verify_message}). If your "
+            "network inspects TLS, set SSL_CERT_FILE to your organisation's CA bundle or "
+            "use the system trust store (truststore=True, --truststore).",
+        )
+    if isinstance(exc, httpx.ProxyError):
+        return TransportFailure("proxy", f"the proxy refused or failed the request ({exc})")
     if isinstance(exc, httpx.TimeoutException):
         return TransportFailure("timeout", f"no answer in time ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):
@@ -105,11 +126,12 @@ class HttpxTransport:
         max_connections: int = 16,
         transport: httpx.AsyncBaseTransport | None = None,
         proxy: str | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
-            verify=True,
+            verify=verify,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),

@@ -297,7 +297,7 @@ def _convert(
         times.utc,
         ~np.isnat(times.utc),
         conflicts,
-        fill=np.datetime64("NaT"),
+        fill=np.datetime64("NaT", "s"),
         severity="error",
     )
     no_time = np.flatnonzero(np.isnat(time_utc))

@@ -38,6 +38,7 @@ from .display import (
 )
 from .issues import IssueLog
 from .mapping import ColumnMapping
+from .pdcompat import text_array
 from .values import is_present
 
 
@@ -173,11 +174,10 @@ class Events:
         t = self._table
         sel = np.arange(t.n_orders) if include_held_back else self._send
         data: dict[str, Any] = {
-            "activity_id": pd.array(t.activity_id[sel], dtype="str"),
+            "activity_id": text_array(t.activity_id[sel]),
             "time": pd.to_datetime(t.time_utc[sel]).tz_localize("UTC"),
-            "currency": pd.array(
-                t.text.get("currencyCode", np.full(t.n_orders, None, dtype=object))[sel],
-                dtype="str",
+            "currency": text_array(
+                t.text.get("currencyCode", np.full(t.n_orders, None, dtype=object))[sel]
             ),
             "total": t.money.get("totalPrice", np.full(t.n_orders, np.nan))[sel],
             "n_products": t.products.counts()[sel],

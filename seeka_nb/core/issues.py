@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import Severity
+from .pdcompat import text_array
 
 ISSUE_COLUMNS = ("row", "activity_id", "field", "column", "severity", "code", "message")
 
@@ -108,10 +109,10 @@ class IssueLog:
         frame = pd.DataFrame(
             {
                 "row": pd.Series(row, dtype=object),
-                "activity_id": pd.array(aid, dtype="str"),
+                "activity_id": text_array(aid),
                 # "" where a problem is about no single field or column (never NaN/None,
                 # which read as a defect in a table)
-                "field": pd.array(rep([c.field or "" for c in self.chunks]), dtype="str"),
+                "field": text_array(rep([c.field or "" for c in self.chunks])),
                 # the user's labels as given (object: they may be any hashable, or text
                 # that is not valid UTF-8)
                 "column": pd.Series(
@@ -122,8 +123,8 @@ class IssueLog:
                     rep([c.severity for c in self.chunks]),
                     categories=["error", "excluded", "warning"],
                 ),
-                "code": pd.array(rep([c.code for c in self.chunks]), dtype="str"),
-                "message": pd.array(messages, dtype="str"),
+                "code": text_array(rep([c.code for c in self.chunks])),
+                "message": text_array(messages),
                 "_pos": np.where(has_row, pos, np.iinfo(np.int64).max),
             }
         )

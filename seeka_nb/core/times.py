@@ -144,7 +144,7 @@ def parse_times(
 
     codes, uniques = factorize(column)
     k = len(uniques)
-    out = np.full(k + 1, np.datetime64("NaT"), dtype="datetime64[s]")
+    out = np.full(k + 1, np.datetime64("NaT", "s"), dtype="datetime64[s]")
     bad = np.zeros(k + 1, dtype=bool)
     shifted_u = np.zeros(k + 1, dtype=bool)
     ambiguous_u = np.zeros(k + 1, dtype=bool)

@@ -57,6 +57,8 @@ from .progress import Progress
 
 log = logging.getLogger(__name__)
 
+#: How a run stopped by an untrusted server certificate begins its ``stop_reason``.
+TLS_STOP = "TLS certificate not trusted"
 HEARTBEAT_SECONDS = 20.0
 
 
@@ -346,6 +348,9 @@ class Engine(Bookkeeping):
             except TransportFailure as failure:
                 error, status, kind = f"{failure.kind}: {failure}", None, failure.kind
                 outcome = failure.kind
+                if failure.kind == "tls":  # every request would fail the same way
+                    self.request_stop(f"{TLS_STOP}: {failure}")
+                    return await self._finish(items, "pending", None, self.stop_reason)
             except Exception as exc:  # a transport bug or an odd answer: retried like a reset
                 error, status, kind = f"unexpected error ({type(exc).__name__})", None, "error"
                 outcome = error

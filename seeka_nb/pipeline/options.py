@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..adapters.ledger import Ledger
+from ..adapters.network import validate_proxy
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
 from .answers import DEFAULT_STALL_LIMIT
@@ -32,7 +33,9 @@ class SendOptions:
     600 (10 minutes; ``None``: no limit) - what is left ends ``pending`` and the reason
     says what the server kept answering; ``proxy``: URL of
     an HTTP(S) proxy for every request (``None``: the ``HTTPS_PROXY``/``NO_PROXY``...
-    environment variables decide, as in other Python HTTP tools); ``stop``: a
+    environment variables decide, as in other Python HTTP tools; see
+    :mod:`seeka_nb.adapters.network`); ``truststore``: trust the operating system's
+    certificate store instead of certifi's bundle; ``stop``: a
     :class:`~seeka_nb.pipeline.stop.StopSignal` another thread may use to end the send
     (what is not sent by then ends ``pending``).
     """
@@ -48,6 +51,7 @@ class SendOptions:
     stall_limit: float | None = DEFAULT_STALL_LIMIT
     progress: bool | Callable[[int, int], None] | None = None
     proxy: str | None = None
+    truststore: bool = False
     stop: StopSignal | None = None
 
     def __post_init__(self) -> None:
@@ -74,6 +78,8 @@ class SendOptions:
             raise ConfigurationError(f"max_retries={self.max_retries!r}: 0 or more.")
         if self.deadline is not None and not self.deadline > 0:
             raise ConfigurationError(f"deadline={self.deadline!r}: positive seconds or None.")
+        if self.proxy is not None:
+            validate_proxy(self.proxy)
         if self.stall_limit is not None and not self.stall_limit > 0:
             raise ConfigurationError(
                 f"stall_limit={self.stall_limit!r}: positive seconds, or None for no limit."

@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from ..adapters.ledger import Ledger
+from ..adapters.network import describe_proxy, proxy_for, ssl_context
 from ..adapters.pacing import Clock, Sleep
 from ..adapters.transport import HttpxTransport, Transport
 from ..core.events import Events
+from ..core.pdcompat import text_array
 from ..credentials import PACKAGE_VERSION, Credentials
 from ..errors import SendInterrupted
 from .engine import Engine
@@ -70,12 +72,17 @@ async def asend(
     choice = options.ledger
     if options.dry_run and choice is None:  # a dry run reads an existing ledger, never makes one
         choice = DEFAULT_LEDGER_PATH if os.path.exists(DEFAULT_LEDGER_PATH) else False
+    proxy = proxy_for(credentials.endpoint, options.proxy)
+    verify = ssl_context(truststore=options.truststore) if seams.transport is None else True
     ledger, owned = open_ledger(choice)
     transport = (
         seams.transport(options)
         if seams.transport is not None
         else HttpxTransport(
-            timeout=options.timeout, max_connections=MAX_CONCURRENCY, proxy=options.proxy
+            timeout=options.timeout,
+            max_connections=MAX_CONCURRENCY,
+            proxy=proxy,
+            verify=verify,
         )
     )
     engine = Engine(
@@ -101,10 +108,11 @@ async def asend(
         description="Seeka" if not options.dry_run else "dry run",
     )
     log.info(
-        "%s started: %d orders to send to %s (rate %s/s, resend %s, ledger %s)",
+        "%s started: %d orders to send to %s%s (rate %s/s, resend %s, ledger %s)",
         "dry run" if options.dry_run else "send",
         total,
         credentials.endpoint,
+        f" via proxy {describe_proxy(proxy)}" if proxy else "",
         "unpaced" if options.rate is None else f"{options.rate:g}",
         options.resend,
         "off" if ledger is None else "on",
@@ -272,9 +280,9 @@ def build_report(
     sent_at = pd.to_datetime(engine.sent_at[sel], unit="s", utc=True)
     frame = pd.DataFrame(
         {
-            "activity_id": pd.array(table.activity_id[sel], dtype="str"),
+            "activity_id": text_array(table.activity_id[sel]),
             "row": labels[table.first_row[sel]],
-            "status": pd.array(engine.status[sel], dtype="str"),
+            "status": text_array(engine.status[sel]),
             "http_status": pd.array(
                 np.where(engine.http[sel] >= 0, engine.http[sel], None),  # type: ignore[call-overload]
                 dtype="Int64",
@@ -284,7 +292,7 @@ def build_report(
                 np.where(engine.batch[sel] >= 0, engine.batch[sel], None),  # type: ignore[call-overload]
                 dtype="Int64",
             ),
-            "error": pd.array(engine.error[sel], dtype="str"),
+            "error": text_array(engine.error[sel]),
             "sent_at": sent_at,
         }
     )
@@ -296,13 +304,13 @@ def build_report(
                 frame,
                 pd.DataFrame(
                     {
-                        "activity_id": pd.array([None] * no_id.size, dtype="str"),
+                        "activity_id": text_array([None] * no_id.size),
                         "row": labels[no_id],
-                        "status": pd.array(["invalid"] * no_id.size, dtype="str"),
+                        "status": text_array(["invalid"] * no_id.size),
                         "http_status": pd.array([None] * no_id.size, dtype="Int64"),
                         "attempts": np.zeros(no_id.size, dtype=np.int64),
                         "batch": pd.array([None] * no_id.size, dtype="Int64"),
-                        "error": pd.array(["row has no activity ID"] * no_id.size, dtype="str"),
+                        "error": text_array(["row has no activity ID"] * no_id.size),
                         "sent_at": pd.to_datetime([None] * no_id.size, utc=True),
                     }
                 ),
@@ -315,8 +323,8 @@ def build_report(
     row_status = np.where(codes >= 0, engine.status[np.maximum(codes, 0)], "invalid")
     row_frame = pd.DataFrame(
         {
-            "activity_id": pd.array(table.row_ids, dtype="str"),
-            "status": pd.array(row_status, dtype="str"),
+            "activity_id": text_array(table.row_ids),
+            "status": text_array(row_status),
         },
         index=table.labels,
     )

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from seeka_nb.adapters.readers import SAMPLE_SIZE, read_orders
+from seeka_nb.core.pdcompat import is_text_column
 from seeka_nb.core.presets import detect_preset
 from seeka_nb.errors import ConfigurationError, ValidationError
 
@@ -50,7 +51,7 @@ def write(tmp_path: Path, data: bytes, name: str = "orders.csv") -> Path:
 
 
 def is_text(series: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(series) and not pd.api.types.is_float_dtype(series)
+    return is_text_column(series) and not pd.api.types.is_float_dtype(series)
 
 
 def cell(df: pd.DataFrame, row: int, column: str) -> str:

@@ -133,6 +133,7 @@ class Ledger:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
         return self._db.closed
 
     def close(self) -> None:

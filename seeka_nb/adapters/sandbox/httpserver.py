@@ -5,7 +5,9 @@ loop waits on the listening socket *and* a wake-up socket pair, so :meth:`stop` 
 at once instead of after a poll interval; it tracks every connection and its thread so
 :meth:`stop` can unblock them (``shutdown(SHUT_RDWR)``), cut holds short (the ``stopping``
 event) and join them: no thread or socket outlives :meth:`stop`.  Connections marked by
-:meth:`reset_on_close` are closed with ``SO_LINGER`` 0, which sends a TCP RST.
+:meth:`reset_on_close` are closed with ``SO_LINGER`` 0, which sends a TCP RST.  With an
+``ssl.SSLContext`` it serves HTTPS: each connection's TLS handshake runs in that
+connection's own thread (a client that never finishes it holds only itself).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import selectors
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -37,7 +40,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, service: IngestService) -> None:
+    #: Seconds a client has to finish the TLS handshake.
+    HANDSHAKE_TIMEOUT = 10.0
+
+    def __init__(
+        self, host: str, port: int, service: IngestService, tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.tls = tls
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host.strip("[]"), port), SandboxHandler)
         self.service = service
@@ -58,11 +67,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` of the listening socket."""
+        """``http://host:port`` (``https://`` with TLS) of the listening socket."""
         host = self.server_name
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.server_port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.server_port}"
 
     # -- accepting ------------------------------------------------------------------------
     def start(self) -> None:
@@ -108,6 +117,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     def _serve_connection(self, request: socket.socket, client_address: Any) -> None:
         try:
+            if self.tls is not None:
+                request = self._handshake(request)
             self.finish_request(request, client_address)
         except Exception:
             self.handle_error(request, client_address)
@@ -116,6 +127,20 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             with self._conn_lock:
                 self._connections.pop(request, None)
                 self._reset.discard(request)
+
+    def _handshake(self, raw: socket.socket) -> socket.socket:
+        """Wrap a connection in TLS (the wrapped socket replaces the raw one in the
+        tracking table, so :meth:`stop` can still unblock it)."""
+        assert self.tls is not None
+        raw.settimeout(self.HANDSHAKE_TIMEOUT)
+        with self._conn_lock:
+            thread = self._connections.pop(raw, None)
+        wrapped = self.tls.wrap_socket(raw, server_side=True)
+        wrapped.settimeout(None)
+        with self._conn_lock:
+            if thread is not None:
+                self._connections[wrapped] = thread
+        return wrapped
 
     def reset_on_close(self, request: socket.socket) -> None:
         """Close this connection with a TCP RST instead of a FIN once the handler ends."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -96,7 +97,9 @@ class Sandbox:
     ``requests``, ``stats()``, ``reset()``, ``inject()``, ``pending_faults``) and over HTTP:
     ``GET /_sandbox/events[?all=1]``, ``/_sandbox/requests``, ``/_sandbox/stats``,
     ``/_sandbox/faults``, ``POST /_sandbox/faults`` (``{"faults": [...]}``),
-    ``POST /_sandbox/reset``.  The request log never holds ``X-Converge-Key``: at most
+    ``POST /_sandbox/reset``.  ``tls`` (an ``ssl.SSLContext`` with a certificate loaded,
+    e.g. from ``trustme`` in tests) serves HTTPS instead of HTTP.  The request log never
+    holds ``X-Converge-Key``: at most
     ``"••••"`` and its last 4 characters (keys shorter than 12 characters: ``"••••"``).
     """
 
@@ -118,7 +121,12 @@ class Sandbox:
         timeout_hold: float = 5.0,
         slow_delay: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        if tls is not None and not isinstance(tls, ssl.SSLContext):
+            raise ConfigurationError(
+                f"tls must be an ssl.SSLContext with the server's certificate loaded, got {tls!r}"
+            )
         if not isinstance(host, str) or not host.strip():
             raise ConfigurationError(f"host must be a non-empty string, got {host!r}")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
@@ -133,6 +141,7 @@ class Sandbox:
             raise ConfigurationError("clock must be a callable returning seconds (a float)")
         self.host = host.strip()
         self.requested_port = port
+        self.tls = tls
         self._config = IngestConfig(
             accepted_credentials=_credentials(accepted_credentials),
             reject=_reject_rule(reject),
@@ -158,7 +167,7 @@ class Sandbox:
             if self._server is not None:
                 return self
             try:
-                server = SandboxHTTPServer(self.host, self.requested_port, self._service)
+                server = SandboxHTTPServer(self.host, self.requested_port, self._service, self.tls)
             except OSError as exc:
                 raise ConfigurationError(
                     f"The sandbox cannot listen on {self.host}:{self.requested_port} "
