@@ -35,7 +35,7 @@ def _checked_email(address: str) -> str | None:
     """The normalised address, or ``None`` when email-validator rejects it (no DNS)."""
     try:
         checked = email_validator.validate_email(
-            address, check_deliverability=False, allow_smtputf8=True
+            address, check_deliverability=False, allow_smtputf8=True, strict=True
         )
     except email_validator.EmailNotValidError:
         return None
@@ -46,7 +46,7 @@ def _email_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(u) == 0:
         return np.array([], dtype=object), np.zeros(0, dtype=bool)
     s = pd.Series(u, dtype=object).astype(str).str.strip().str.strip("<>").str.strip()
-    s = s.str.normalize("NFC").str.lower()
+    s = s.str.lower()  # the validator normalises Unicode (NFC) and the domain (IDNA)
     parts = s.str.rpartition("@")
     local, domain = parts[0], parts[2]
     plain = (

@@ -102,3 +102,30 @@ def test_encodings_identical_text_reports_the_usual_code_page():
     """Bytes that cp1250 and cp1252 decode alike are reported as cp1252, the common one."""
     raw = "Name;City\nAnna Weiß;Köln\nJörg Bäcker;Düsseldorf\n".encode("cp1252")
     assert guess_encoding(raw).name == "cp1252"
+
+
+class FakeMatch:
+    """What charset-normalizer answers, reduced to the attributes the guess reads."""
+
+    def __init__(self, encoding: str, language: str) -> None:
+        self.encoding, self.language = encoding, language
+        self.could_be_from_charset = [encoding]
+        self.chaos, self.coherence = 0.0, 0.5
+
+
+@pytest.mark.parametrize(
+    ("answer", "language", "text", "widened"),
+    [
+        ("shift_jis", "Japanese", "注文番号,氏名\n1,山田太郎\n", "cp932"),
+        ("gbk", "Chinese", "订单号,姓名\n1,张伟\n", "gb18030"),
+        ("gb2312", "Chinese", "订单号,姓名\n1,张伟\n", "gb18030"),
+    ],
+)
+def test_encodings_narrow_answers_are_widened_to_what_exporters_write(
+    monkeypatch, answer, language, text, widened
+):
+    """A Shift-JIS/GBK answer would fail on ① or 𠀋 later in the file: use the superset."""
+    import seeka_nb.adapters.encodings as encodings
+
+    monkeypatch.setattr(encodings, "from_bytes", lambda data: [FakeMatch(answer, language)])
+    assert guess_encoding(text.encode(widened)).name == widened

@@ -54,7 +54,8 @@ def test_zip_input_with_one_csv(tmp_path):
     path = tmp_path / "export.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("orders_export_1.csv", CSV.encode("cp1252"))
-        archive.writestr("__MACOSX/._orders_export_1.csv", b"\x00\x05junk")
+        archive.writestr("__MACOSX/orders_export_1.csv", b"\x00\x05junk")
+        archive.writestr(".DS_Store", b"\x00\x00\x00\x01Bud1")
     df = read_orders(path)
     same(df)
     assert df.attrs["seeka_nb"]["container"] == "zip"
