@@ -1,6 +1,11 @@
-"""Under the test command the example notebooks (run by nbval, which has no fixtures) get a
-running local sandbox and fake credentials through the environment; run interactively, each
-notebook starts its own sandbox."""
+"""The tutorial notebooks under the test command (nbval has no fixtures).
+
+The notebooks need nothing from the test session: each starts its own local
+``seeka_nb.Sandbox`` as part of its story, so they run the same for a reader and here.
+Only progress bars are switched off (``TQDM_DISABLE``) while a notebook's kernel starts
+and runs: a bar in a notebook is a widget, and these runs have no one to watch it.  The
+variable is restored after each cell, so other tests see the environment unchanged.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,19 @@ import os
 
 import pytest
 
-import seeka_nb
-
-_SANDBOX: seeka_nb.Sandbox | None = None
-_ENV = {"SEEKA_ORG_ID": "nbval-org", "SEEKA_PUBLIC_KEY": "nbval-fake-key"}
+_SAVED: dict[str, str | None] = {}
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    global _SANDBOX
-    _SANDBOX = seeka_nb.Sandbox(rate_limit=None).start()
-    os.environ["SEEKA_SANDBOX_URL"] = _SANDBOX.url
-    for name, value in _ENV.items():
-        os.environ.setdefault(name, value)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _SAVED["TQDM_DISABLE"] = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    global _SANDBOX
-    if _SANDBOX is not None:
-        _SANDBOX.stop()
-        _SANDBOX = None
-    os.environ.pop("SEEKA_SANDBOX_URL", None)
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    old = _SAVED.pop("TQDM_DISABLE", None)
+    if old is None:
+        os.environ.pop("TQDM_DISABLE", None)
+    else:
+        os.environ["TQDM_DISABLE"] = old

@@ -44,21 +44,14 @@ from .cli_outcome import (
     send_exit_code,
     send_hints,
 )
+from .cli_text import plural, say, table
 from .credentials import Credentials
 from .errors import AuthenticationError, SeekaError
 from .pipeline.options import SendOptions
 
 
 def _print_frame(frame: pd.DataFrame, limit: int = 20) -> None:
-    if frame.empty:
-        print("  (none)")
-        return
-    with pd.option_context(
-        "display.width", 200, "display.max_colwidth", 80, "display.max_columns", 20
-    ):
-        print(frame.head(limit).to_string(index=False))
-    if len(frame) > limit:
-        print(f"  ... {len(frame) - limit} more")
+    table(frame, limit)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -66,14 +59,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     to a local sandbox, show the report and the sandbox's view, send again (nothing goes)."""
     df = sample_orders()
     events = df.seeka.to_events()
-    print(f"seeka_nb {__version__} demo: {len(df)} sample rows (synthetic)\n")
-    print(events)
-    print("\nIssues:")
+    say(f"seeka_nb {__version__} demo: {plural(len(df), 'sample row')} (synthetic)\n")
+    say(events)
+    say("\nIssues:")
     _print_frame(events.issues[["row", "activity_id", "field", "severity", "code", "message"]])
-    print("\nDuplicates:")
-    _print_frame(events.duplicates()[["activity_id", "kind", "rows", "detail"]])
+    dups = events.duplicates()
+    say("\nDuplicates:")
+    _print_frame(dups[["activity_id", "kind", "rows", "detail"]])
+    for spellings in _id_hazards(dups):
+        say(
+            f"  Note: {spellings} are sent as separate orders, exactly as written. If they "
+            "are one order, fix the IDs in your data first (seeka_nb never merges IDs by "
+            "guessing): the browser SDK reported one of them."
+        )
     if args.show_body:
-        print(f"\nFirst request body ({min(len(events), 20)} of {len(events)} events):")
+        say(f"\nThe first request body, with its first event (of {len(events)}):")
         print(events.preview(1))
     with (
         tempfile.TemporaryDirectory(prefix="seeka-demo-") as tmp,
@@ -81,25 +81,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ):
         creds = Credentials("demo-org", "demo-public-key-0000", endpoint=sandbox.ingest_url)
         ledger = Path(tmp) / "ledger.sqlite"
-        print(f"\nSending to a local sandbox at {sandbox.ingest_url} ...")
+        say(f"\nSending to a local sandbox at {sandbox.ingest_url} ...")
         report = events.send(creds, ledger=ledger, rate=None, progress=False)
-        print(report)
+        say(report)
         _print_frame(
             report.to_frame()[["activity_id", "status", "http_status", "attempts", "error"]]
         )
         stats = sandbox.stats()
-        print(
-            f"\nThe sandbox received {stats['requests']} request(s), accepted "
-            f"{stats['events_accepted']} unique event(s), saw {stats['duplicates']} "
-            "duplicate(s)."
+        say(
+            f"\nThe sandbox received {plural(stats['requests'], 'request')}, accepted "
+            f"{plural(stats['events_accepted'], 'unique event')}, saw "
+            f"{plural(stats['duplicates'], 'duplicate')}."
         )
         again = events.send(creds, ledger=ledger, rate=None, progress=False)
-        print(
+        say(
             f"\nRe-running the same send: {again.counts['already_sent']} already sent, "
-            f"{again.counts['sent']} sent; the sandbox now has "
-            f"{sandbox.stats()['requests']} request(s)."
+            f"{again.counts['sent']} sent; the sandbox still has "
+            f"{plural(sandbox.stats()['requests'], 'request')}."
         )
+    say(
+        "\nNext: check your own export with `seeka-nb validate yourfile.csv` (add --tz ZONE "
+        "for times without an offset), then `seeka-nb send yourfile.csv --dry-run`."
+    )
     return 0 if report.ok else 1
+
+
+def _id_hazards(dups: pd.DataFrame) -> list[str]:
+    """``'1013' and '#1013'`` for each activity ID spelled several ways."""
+    out = []
+    for detail in dups.loc[dups["kind"] == "id_hazard", "detail"]:
+        inside = str(detail).partition("[")[2].partition("]")[0]
+        names = [n.strip() for n in inside.split(",") if n.strip()]
+        out.append(" and ".join(names) if names else "some IDs")
+    return out
 
 
 class CliError(Exception):
@@ -141,16 +155,16 @@ def cmd_send(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         if args.endpoint:
             creds = creds.with_endpoint(args.endpoint)
     if not args.quiet:
-        print(events)
+        say(events)
     try:
         with _phase(ExitCode.CONFIG):
             report = events.send(creds, **options)
     except AuthenticationError as exc:
         raise CliError(ExitCode.CONFIG, str(exc)) from exc
-    print(report)
+    say(report)
     if args.dry_run and args.bodies:
         paths = report.save_bodies(args.bodies)
-        print(f"{len(paths)} request bodies written to {args.bodies}")
+        say(f"{plural(len(paths), 'request body', 'request bodies')} written to {args.bodies}")
     frame = report.frame
     not_sent = frame[frame["status"].isin(NOT_SENT_STATUSES)]
     if len(not_sent) and not args.quiet:
@@ -158,7 +172,7 @@ def cmd_send(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
         _print_frame(not_sent[["activity_id", "status", "http_status", "error"]])
     hints = send_hints(report)
     for hint in hints:
-        print(f"  - {hint}")
+        say(f"  - {hint}")
     code = send_exit_code(report)
     columns = ["activity_id", "row", "status", "http_status", "attempts", "error"]
     result = {
@@ -175,15 +189,15 @@ def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     """Read an export and report what would be sent and what is held back."""
     df, events = _read_and_convert(args)
     marker = df.attrs.get("seeka_nb", {})
-    print(
-        f"{args.file}: {len(df)} rows, {df.shape[1]} columns "
+    say(
+        f"{args.file}: {plural(len(df), 'row')}, {plural(df.shape[1], 'column')} "
         f"(encoding {marker.get('encoding')}, delimiter {marker.get('delimiter')!r}, "
         f"detected preset {marker.get('preset')!r})\n"
     )
     if not args.quiet:
-        print(df.seeka.mapping(conversion_options(args)["mapping"], preset=args.preset))
+        say(df.seeka.mapping(conversion_options(args)["mapping"], preset=args.preset))
         print()
-    print(events)
+    say(events)
     issues = events.issues
     by_code: list[dict[str, Any]] = []
     for (severity, code), group in issues.groupby(["severity", "code"], observed=True):
@@ -199,19 +213,22 @@ def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     dups = events.duplicates()
     dup_counts = {str(k): int(v) for k, v in dups.groupby("kind").size().items()}
     if not args.quiet:
-        print("\nIssues by code:")
+        say("\nIssues by code:")
         if not by_code:
             print("  (none)")
         for item in by_code:
-            print(
-                f"  {item['severity']:<9} {item['code']:<24} {item['count']:>6}  e.g. rows "
-                f"{', '.join(map(str, item['example_rows']))}: {item['message']}"
+            rows = item["example_rows"]
+            where = f"e.g. {'row' if len(rows) == 1 else 'rows'} {', '.join(map(str, rows))}"
+            say(
+                f"  {item['severity']:<9} {item['code']:<24} {item['count']:>6}  {where}: "
+                f"{item['message']}"
             )
-        print("\nDuplicates:")
-        _print_frame(dups.groupby("kind").size().rename("findings").reset_index())
+        counts = ", ".join(f"{k} {v}" for k, v in dup_counts.items())
+        say(f"\nDuplicates: {plural(len(dups), 'finding')}" + (f" ({counts})" if counts else ""))
+        _print_frame(dups[["activity_id", "kind", "rows", "detail"]], limit=args.examples * 4)
     held = events.summary()["held_back_error"]
     if held:
-        print(f"\n{held} order(s) held back by errors: fix them or accept leaving them out.")
+        say(f"\n{plural(held, 'order')} held back by errors: fix them or accept leaving them out.")
     result = {
         "file": Path(args.file).name,
         "read": {k: marker.get(k) for k in ("encoding", "delimiter", "preset")},

@@ -1,6 +1,13 @@
-"""Where the shared fixtures live (../shared beside the repository), and how tests get them.
+"""Where test data lives, and the one rule about ../shared.
 
-Under CI (``CI`` set) a missing folder fails the test; elsewhere the test is skipped.
+**Only the tests over real exports need the fixture folder** ``../shared`` beside the
+repository (``REAL_DATA``, ``REAL2_DATA``: public exports whose redistribution rights are
+unclear, so they are never copied here).  They get it through :func:`require`: under CI
+(``CI`` set) a missing folder fails the test; elsewhere the test is skipped, saying so.
+Everything that proves the package's own behaviour runs in a fresh clone: the public IAB
+TCF test vectors and the example order of Seeka's documentation page are test data
+written here (``tests/data``, ``REFERENCE``), and other TC strings are made by
+``tests/core/tc_encoder.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 REAL_DATA = SHARED / "data" / "real"
 REAL2_DATA = SHARED / "data" / "real2"
-REFERENCE = SHARED / "reference"
+#: Test data shipped with the tests (``tcf-vectors.json``, ``seeka-documented-order.json``).
+REFERENCE = REPO / "tests" / "data"
 
 
 def require(path: Path) -> Path:

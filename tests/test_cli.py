@@ -20,7 +20,7 @@ def test_demo_converts_sends_to_a_sandbox_and_reruns(capsys: pytest.CaptureFixtu
     assert len(body["data"]) == 1  # preview(1): one event
     assert body["data"][0]["ev"]["payload"]["activityId"] == "1001"
     assert "sent 12, invalid 2" in out
-    assert "accepted 12 unique event(s)" in out
+    assert "accepted 12 unique events" in out
     assert "12 already sent, 0 sent" in out
     assert "demo-public-key-0000" not in out
 
@@ -67,7 +67,7 @@ def test_validate_exit_codes(tmp_path, capsys: pytest.CaptureFixture[str]) -> No
     )
     assert main(["validate", str(path)]) == 1  # order 2 is held back by an error
     out = capsys.readouterr().out
-    assert "negative_price" in out and "1 order(s) held back" in out
+    assert "negative_price" in out and "1 order held back" in out
     naive = tmp_path / "naive.csv"
     naive.write_text(
         "order_id,created_at,total,currency\n1,2025-01-01 10:00,5,USD\n", encoding="utf-8"

@@ -124,9 +124,10 @@ def _buckets(times: pd.Series) -> tuple[pd.Series, str]:
     span = times.max() - times.min()
     if span <= pd.Timedelta(days=62):
         return times.dt.floor("D"), "day"
+    naive = times.dt.tz_convert(None)  # periods have no time zone; the times are UTC
     if span <= pd.Timedelta(days=7 * 60):
-        return times.dt.to_period("W").dt.start_time.dt.tz_localize("UTC"), "week"
-    return times.dt.to_period("M").dt.start_time.dt.tz_localize("UTC"), "month"
+        return naive.dt.to_period("W").dt.start_time.dt.tz_localize("UTC"), "week"
+    return naive.dt.to_period("M").dt.start_time.dt.tz_localize("UTC"), "month"
 
 
 def svg_timeline(
@@ -149,10 +150,12 @@ def svg_timeline(
     grouped = frame.groupby("b")
     counts = grouped.size()
     revenue = frame[frame["c"] == cur].groupby("b")["v"].sum(min_count=1).reindex(counts.index)
-    full = pd.date_range(counts.index.min(), counts.index.max(), freq={"day": "D"}.get(unit))
-    if unit == "day":
-        counts = counts.reindex(full, fill_value=0)
-        revenue = revenue.reindex(full)
+    freq = {"day": "D", "week": "W-MON", "month": "MS"}[unit]
+    full: pd.Index = pd.date_range(counts.index.min(), counts.index.max(), freq=freq)
+    if len(full) == 0 or not counts.index.isin(full).all():  # never drop a bucket
+        full = counts.index
+    counts = counts.reindex(full, fill_value=0)
+    revenue = revenue.reindex(full)
     n = len(counts)
     h, top, left = 90, 14, 4
     slot = (width - 2 * left) / n

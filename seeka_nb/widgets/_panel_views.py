@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.display import money_by_currency
 from ..core.values import is_present
 from ..pipeline.report import SendReport
 from ._common import SEVERITY_LEVEL, Level, badge, frame_html, plural, status_html
@@ -62,7 +63,7 @@ _ISSUE_LABELS = {
 def summary_line(summary: dict[str, Any]) -> str:
     """One line: orders to send, revenue per currency, what is held back, problems."""
     parts = [f"<b>{plural(summary['to_send'], 'order')} to send</b>"]
-    revenue = " · ".join(f"{html.escape(c)} {v:,.2f}" for c, v in summary["revenue"].items())
+    revenue = html.escape(money_by_currency(summary["revenue"]))  # JPY 7,960, EUR 55.00
     if revenue:
         parts.append(revenue)
     held = summary["held_back_error"] + summary["held_back_excluded"] + summary["rows_without_id"]

@@ -23,6 +23,7 @@ from ..core.consent import ConsentIssue, TCString, decode_tc, validate_tc
 from ..errors import ConfigurationError, ConsentError
 from ._common import Level, badge, guarded, kv_table, status_html
 from ._theme import stylesheet
+from .static_view import mimebundle
 
 __all__ = ["ConsentForm"]
 
@@ -205,7 +206,7 @@ class ConsentForm:
         self.status.value = status_html(level, text)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self, self.widget, **kwargs)
 
     def __repr__(self) -> str:
         if self.result is None:

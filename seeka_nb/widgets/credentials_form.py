@@ -33,6 +33,7 @@ from ..credentials import PACKAGE_VERSION, Credentials, mask_key
 from ..errors import ConfigurationError
 from ._common import Level, guarded, status_html
 from ._theme import stylesheet
+from .static_view import mimebundle
 
 __all__ = ["CredentialsForm"]
 
@@ -221,7 +222,7 @@ class CredentialsForm:
 
     # -- display ------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self, self.widget, **kwargs)
 
     def __repr__(self) -> str:
         return (

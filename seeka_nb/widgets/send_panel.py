@@ -36,6 +36,7 @@ from ._sending import Schedule, Sending, default_schedule
 from ._theme import stylesheet
 from .consent_form import ConsentForm
 from .credentials_form import CredentialsForm
+from .static_view import mimebundle
 
 __all__ = ["SendPanel"]
 
@@ -310,7 +311,7 @@ class SendPanel(Sending):
         self.status.value = status_html(level, text)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        return mimebundle(self, self.widget, **kwargs)
 
     def __repr__(self) -> str:
         state = "no report yet" if self.report is None else repr(self.report)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fixture_paths import REFERENCE, require
+from fixture_paths import REFERENCE
 
 from seeka_nb.adapters.sandbox import Sandbox
 
@@ -59,22 +59,17 @@ def make_body(*activity_ids: str) -> dict[str, Any]:
     return {"data": [make_event(a) for a in activity_ids]}
 
 
+def _documented() -> dict[str, Any]:
+    return json.loads((REFERENCE / "seeka-documented-order.json").read_text(encoding="utf-8"))
+
+
 def doc_example_body() -> dict[str, Any]:
     """The example order from Seeka's documentation page, placeholders filled with the
     example values the same page documents (a TCF string from the IAB test vectors)."""
-    text = require(REFERENCE / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
-    marker = "const order = "
-    raw, _ = json.JSONDecoder().raw_decode(text, text.index(marker) + len(marker))
-    vectors = json.loads(require(REFERENCE / "tcf-vectors.json").read_text(encoding="utf-8"))
-    examples = {
-        "<activity ID>": "order_12345",
-        "<activity time>": "2025-02-24T14:15:22Z",
-        "<seeka profile ID>": "sk.1.1709215400100.4182463348",
-    }
-    for value in examples.values():
-        assert value in text, f"{value} is not a documented example"
-    examples["<TCF consent>"] = vectors["vectors"][0]["tc_string"]
-    filled = json.dumps(raw)
+    doc = _documented()
+    vectors = json.loads((REFERENCE / "tcf-vectors.json").read_text(encoding="utf-8"))
+    examples = {**doc["examples"], "<TCF consent>": vectors["vectors"][0]["tc_string"]}
+    filled = json.dumps(doc["body"])
     for token, value in examples.items():
         filled = filled.replace(json.dumps(token), json.dumps(value))
     return json.loads(filled)
@@ -82,10 +77,7 @@ def doc_example_body() -> dict[str, Any]:
 
 def doc_example_raw() -> dict[str, Any]:
     """The documentation's example body exactly as printed (placeholders included)."""
-    text = require(REFERENCE / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
-    marker = "const order = "
-    raw, _ = json.JSONDecoder().raw_decode(text, text.index(marker) + len(marker))
-    return raw
+    return _documented()["body"]
 
 
 def port_is_closed(port: int, host: str = "127.0.0.1") -> bool:

@@ -102,7 +102,13 @@ def test_run_prints_the_url_serves_and_stops_on_the_event(headers, body_factory,
         stop.set()
         runner.join(10)
     assert result == {"code": 0}
-    assert "2 requests, 1 unique events accepted" in out.text
+    assert "2 requests, 1 unique event accepted, 0 duplicates." in out.text
+    lines = [line for line in out.text.splitlines() if " #" in line]  # one per request
+    assert len(lines) == 2, out.text
+    assert (
+        "#1 503 injected_fault" in lines[0] and "#2 202 1 event (1 new, 0 duplicates)" in lines[1]
+    )
+    assert all(len(line) <= 100 for line in lines)
     assert port_closed(int(url.rsplit(":", 1)[1]))
 
 
@@ -129,7 +135,8 @@ def test_module_entry_point_runs_in_the_foreground_and_stops_on_sigterm(headers,
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, stderr
-    assert "1 unique events accepted" in stdout
+    assert "1 unique event accepted" in stdout
+    assert "#1 202 1 event (1 new, 0 duplicates)" in stdout  # one line per request
     assert "Traceback" not in stderr
 
 

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
 
 import seeka_nb  # noqa: F401
 
-# Example values the same documentation page gives for its placeholders.
-EXAMPLES = {
-    "<activity ID>": "order_12345",
-    "<activity time>": "2025-02-24T14:15:22Z",
-    "<seeka profile ID>": "sk.1.1709215400100.4182463348",
-}
-
 
 def documented_order(reference_dir: Path) -> dict:
-    text = (reference_dir / "seeka-tracking-orders.txt").read_text(encoding="utf-8")
-    match = re.search(r"const order = (\{.*?\});// Send order", text, re.S)
-    assert match, "the example order is no longer in the documentation page"
-    body = json.loads(match.group(1))
+    """The documentation page's example order (test data written here), placeholders
+    filled with the page's own example values and a public IAB TC string."""
+    doc = json.loads((reference_dir / "seeka-documented-order.json").read_text("utf-8"))
     tcf = json.loads((reference_dir / "tcf-vectors.json").read_text())["vectors"][1]["tc_string"]
-    raw = json.dumps(body)
-    for placeholder, value in {**EXAMPLES, "<TCF consent>": tcf}.items():
+    raw = json.dumps(doc["body"])
+    for placeholder, value in {**doc["examples"], "<TCF consent>": tcf}.items():
         raw = raw.replace(placeholder, value)
     return json.loads(raw)
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from fixture_paths import REFERENCE, require
+from fixture_paths import REFERENCE
 
 import seeka_nb
 
@@ -33,6 +33,6 @@ def events() -> seeka_nb.Events:
 @pytest.fixture(scope="session")
 def tc_vectors() -> dict[str, str]:
     """Name -> TC string of the public IAB vectors in ../shared/reference."""
-    path = require(REFERENCE / "tcf-vectors.json")
+    path = REFERENCE / "tcf-vectors.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     return {v["name"]: v["tc_string"] for v in data["vectors"]}

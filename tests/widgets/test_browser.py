@@ -3,9 +3,10 @@
 JupyterLab runs on loopback (no token) in a temporary root folder with its own settings
 (widget state saving switched on, news and update checks off).  Playwright drives Debian's
 ``/usr/bin/chromium`` (never a downloaded browser).  Under CI (``CI`` set) a missing or
-broken browser fails the test; elsewhere a missing one skips it.  On failure a screenshot
-is left in the test's temporary folder; with ``SEEKA_SCREENSHOT_DOCS=1`` the forms are
-also saved to ``docs/forms.png``.
+broken browser fails the test; elsewhere a missing one skips it.  Only a missing
+Chromium skips: JupyterLab and Playwright are test dependencies, so their absence fails.
+On failure a screenshot is left in the test's temporary folder; with
+``SEEKA_SCREENSHOT_DOCS=1`` the forms are also saved to ``docs/forms.png``.
 """
 
 from __future__ import annotations
@@ -55,9 +56,18 @@ CELLS = [
 
 
 def _unavailable(reason: str) -> None:
+    """The one reason to skip: no Chromium on this machine (under CI: fail)."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must run the browser test", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(f"{reason}: the real-browser test is skipped (under CI it fails)")
+
+
+def require_chromium() -> None:
+    """Skip (fail under CI) when Debian's Chromium is missing; fail when Playwright is."""
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium is missing at {CHROMIUM} (apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.fail("playwright is not installed (pip install -e '.[test]')", pytrace=False)
 
 
 def _free_port() -> int:
@@ -101,7 +111,7 @@ def jupyter_lab(root: Path, home: Path) -> Iterator[str]:
     started by this server (found by an environment marker) is killed by its PID.
     """
     if importlib.util.find_spec("jupyterlab") is None:
-        _unavailable("jupyterlab is not installed (pip install -e '.[test]')")
+        pytest.fail("jupyterlab is not installed (pip install -e '.[test]')", pytrace=False)
     port = _free_port()
     marker = uuid.uuid4().hex
     env = {
@@ -168,13 +178,9 @@ def jupyter_lab(root: Path, home: Path) -> Iterator[str]:
 
 @pytest.mark.timeout(240)
 def test_forms_in_jupyterlab(tmp_path: Path, fake_key: str, tc_vectors: dict[str, str]) -> None:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
-        return
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
     root, home = tmp_path / "root", tmp_path / "home"
     root.mkdir()
     home.mkdir()
@@ -195,9 +201,8 @@ def test_forms_in_jupyterlab(tmp_path: Path, fake_key: str, tc_vectors: dict[str
             browser = pw.chromium.launch(
                 executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
             )
-        except Exception as exc:
-            _unavailable(f"Chromium did not start: {exc}")
-            return
+        except Exception as exc:  # Chromium is there but broken: a failure, never a skip
+            pytest.fail(f"Chromium at {CHROMIUM} did not start: {exc}", pytrace=False)
         page = browser.new_page(viewport={"width": 1280, "height": 1700})
         page.set_default_timeout(TIMEOUT_MS)
         expect.set_options(timeout=TIMEOUT_MS)

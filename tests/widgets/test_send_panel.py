@@ -74,7 +74,7 @@ def test_card_summary_tabs_dry_run_then_send(
     creds = Credentials("org-panel", fake_key, endpoint=sandbox.ingest_url)
     panel = SendPanel(events, creds, rate=None, ledger=tmp_path / "ledger.sqlite", max_rows=2)
     line = panel.summary.value
-    assert "12 orders to send" in line and "AUD 652.95" in line and "JPY 7,960.00" in line
+    assert "12 orders to send" in line and "AUD 652.95" in line and "JPY 7,960 " in line
     assert "2 held back" in line and "3 errors" in line and "3 warnings" in line
     assert [panel.details.get_title(k) for k in range(4)] == [
         f"Issues ({len(events.issues)})",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import sys
 import threading
@@ -151,6 +152,28 @@ def _signals_set(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
+
+
+@contextlib.contextmanager
+def _request_log(out: TextIO) -> Iterator[None]:
+    """One line per ingest request on ``out`` while the sandbox runs in the foreground."""
+    logger = logging.getLogger("seeka_nb.sandbox.requests")
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    previous = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # once here, not again through `seeka-nb -v`
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+
+
 def run(
     args: argparse.Namespace,
     *,
@@ -161,7 +184,7 @@ def run(
     out = out or sys.stdout
     stop = stop_event or threading.Event()
     sandbox = build_sandbox(args)
-    with _signals_set(stop), sandbox:
+    with _signals_set(stop), sandbox, _request_log(out):
         print(sandbox.url, file=out, flush=True)
         print(
             f"Seeka sandbox: POST {sandbox.ingest_url}  |  inspect {sandbox.url}/_sandbox"
@@ -173,8 +196,9 @@ def run(
             pass
     stats = sandbox.stats()
     print(
-        f"Sandbox stopped: {stats['requests']} requests, {stats['events_accepted']} unique "
-        f"events accepted, {stats['duplicates']} duplicates.",
+        f"Sandbox stopped: {_n(stats['requests'], 'request')}, "
+        f"{_n(stats['events_accepted'], 'unique event')} accepted, "
+        f"{_n(stats['duplicates'], 'duplicate')}.",
         file=out,
         flush=True,
     )

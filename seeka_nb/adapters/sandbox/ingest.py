@@ -18,6 +18,7 @@ the returned :class:`Decision` (delays, holds, resets, writing the response).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -30,7 +31,9 @@ from .contract_check import InvalidJSONError, Problem, check_body, parse_body
 from .faults import FaultKind, FaultPlan, RateLimiter
 from .store import Recorder, iso_utc, mask_key
 
-__all__ = ["Decision", "IngestConfig", "IngestService", "Ticket"]
+__all__ = ["Decision", "IngestConfig", "IngestService", "Ticket", "request_line"]
+
+logger = logging.getLogger("seeka_nb.sandbox.requests")
 
 RetryAfterMode = Literal["none", "seconds", "ms", "both"]
 MAX_PROBLEMS_IN_RESPONSE = 20  # the body stays small; the count says how many there were
@@ -309,26 +312,48 @@ class IngestService:
         n_warnings: int = 0,
         problems: list[Problem] | None = None,
     ) -> None:
-        self.recorder.log(
-            {
-                "request": ticket.request,
-                "received_at": iso_utc(ticket.received_at),
-                "client": ticket.client,
-                "client_port": ticket.client_port,
-                "status": status,
-                "error": error,
-                "fault": ticket.fault,
-                "events": n_events,
-                "accepted": accepted,
-                "duplicates": duplicates,
-                "warnings": n_warnings,
-                "problems": [p.to_dict() for p in (problems or [])[:MAX_PROBLEMS_IN_LOG]],
-                "org_id": headers.get(schema.HEADER_ORG_ID.lower()) or None,
-                "key": mask_key(headers.get(schema.HEADER_KEY.lower())),
-                "client_type": headers.get(schema.HEADER_CLIENT_TYPE.lower()),
-                "client_version": headers.get(schema.HEADER_CLIENT_VERSION.lower()),
-            }
+        entry = {
+            "request": ticket.request,
+            "received_at": iso_utc(ticket.received_at),
+            "client": ticket.client,
+            "client_port": ticket.client_port,
+            "status": status,
+            "error": error,
+            "fault": ticket.fault,
+            "events": n_events,
+            "accepted": accepted,
+            "duplicates": duplicates,
+            "warnings": n_warnings,
+            "problems": [p.to_dict() for p in (problems or [])[:MAX_PROBLEMS_IN_LOG]],
+            "org_id": headers.get(schema.HEADER_ORG_ID.lower()) or None,
+            "key": mask_key(headers.get(schema.HEADER_KEY.lower())),
+            "client_type": headers.get(schema.HEADER_CLIENT_TYPE.lower()),
+            "client_version": headers.get(schema.HEADER_CLIENT_VERSION.lower()),
+        }
+        self.recorder.log(entry)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("%s", request_line(entry))
+
+
+def request_line(entry: Mapping[str, Any]) -> str:
+    """One log line per ingest request (no body, no personal data, nothing of the key)::
+
+    #12 202 20 events (20 new, 0 duplicates) org demo-org from 127.0.0.1
+    """
+    status = entry.get("status")
+    head = f"#{entry.get('request')} {status if status is not None else '---'}"
+    n = entry.get("events")
+    if status == schema.ACCEPTED_STATUS:
+        dup = int(entry.get("duplicates") or 0)
+        what = (
+            f"{n} event{'s' * (n != 1)} ({entry.get('accepted')} new, "
+            f"{dup} duplicate{'s' * (dup != 1)})"
         )
+    else:
+        what = str(entry.get("error") or "no answer")
+        if n is not None:
+            what += f" ({n} event{'s' * (n != 1)})"
+    return f"{head} {what} org {entry.get('org_id') or '-'} from {entry.get('client')}"
 
 
 def _is_json_content_type(value: str) -> bool:
