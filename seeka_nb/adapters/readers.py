@@ -28,6 +28,7 @@ from typing import IO, Any
 import pandas as pd
 
 from ..core.mapping import duplicate_columns
+from ..core.pdcompat import PANDAS_3
 from ..core.presets import detect_preset
 from ..errors import ConfigurationError, ValidationError
 from . import mojibake as _mojibake
@@ -339,6 +340,12 @@ def _check_pyarrow(kwargs: dict[str, Any]) -> None:
         raise ConfigurationError(
             f"engine='pyarrow' does not support {', '.join(refused)}=: leave engine= out to "
             "use pandas' own parser with those options."
+        )
+    if not PANDAS_3:  # pandas 2's pyarrow reader infers types first: 0001 became 1
+        raise ConfigurationError(
+            "engine='pyarrow' needs pandas 3 or newer (pandas 2's pyarrow reader turns "
+            "identifiers such as 0001 into numbers): leave engine= out to use pandas' own "
+            "parser, or upgrade pandas."
         )
 
 

@@ -60,7 +60,8 @@ def _email_values(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     judged = domain[plain].map(checked)
     good = judged.notna().to_numpy(dtype=bool)
     rows = np.flatnonzero(plain)[good]
-    out[rows] = (local[plain][good] + "@" + judged[good].str[2:]).to_numpy(dtype=object)
+    tail = judged[good].astype(object).str[2:]  # object: pandas 2.2 has no .str on empty floats
+    out[rows] = (local[plain][good] + "@" + tail).to_numpy(dtype=object)
     # anything else (quoted, internationalised, odd dots...): the whole address
     for i in np.flatnonzero(~plain):
         out[i] = _checked_email(s.iat[int(i)])

@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_text_column", "text_array"]
+__all__ = ["PANDAS_3", "is_text_column", "text_array"]
+
+#: Whether pandas is 3 or newer (its ``str`` dtype; a pyarrow CSV reader that keeps text).
+PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
 
 
 def text_array(values: Iterable[Any]) -> Any:

@@ -224,7 +224,13 @@ def attention(report: SendReport) -> tuple[Level, str]:
 
 
 def progress_text(
-    done: int, total: int, elapsed: float, *, dry_run: bool, final: bool = False
+    done: int,
+    total: int,
+    elapsed: float,
+    *,
+    dry_run: bool,
+    final: bool = False,
+    stopped: bool = False,
 ) -> str:
     """``37 / 120 orders · 18.2 orders/s · about 5 s left`` (as tqdm shows); ``final``:
     the line once the send has ended (time taken instead of time left)."""
@@ -237,7 +243,7 @@ def progress_text(
         elif total > done:
             text += f" · about {_duration((total - done) / rate)} left"
     if final:
-        prefix = "Dry run done" if dry_run else "Finished"
+        prefix = "Dry run done" if dry_run else ("Stopped" if stopped else "Finished")
     else:
         prefix = "Dry run" if dry_run else "Sending"
     return status_html(

@@ -173,7 +173,12 @@ class Sending:
             "info" if report.dry_run else ("success" if report.ok else "warning")
         )
         self.progress_text.value = views.progress_text(
-            settled, to_send, report.elapsed, dry_run=report.dry_run, final=True
+            settled,
+            to_send,
+            report.elapsed,
+            dry_run=report.dry_run,
+            final=True,
+            stopped=bool(c["pending"] and report.stopped_reason),
         )
         self.report_html.value = views.report_html(report, max_rows=max(self._max_rows, 50))
         self.details.set_title(3, f"Report ({plural(len(report.frame), 'order')})")

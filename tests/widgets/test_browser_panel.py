@@ -2,7 +2,8 @@
 
 Forms filled by typing, consent applied in the linked form, the panel's tabs, a brief
 reveal of personal data, a dry run, a send to the local sandbox, the confirmation before
-Seeka production (cancelled: nothing leaves the machine), then Ctrl+S: the saved notebook
+Seeka production (cancelled: nothing leaves the machine), Stop in the middle of a slow
+send while the kernel keeps answering another form, then Ctrl+S: the saved notebook
 (widget state on) holds neither the key nor any email, phone number or name of the sample.
 Text must stay readable in both themes (contrast of the status lines measured in the page).
 
@@ -44,6 +45,13 @@ CELLS = [
     "consent = ConsentForm()\nconsent",
     "panel = SendPanel(events, form, consent=consent, rate=20, ledger=False, reveal_seconds=2)\n"
     "panel",
+    "import pandas as pd\n"
+    "n = 300  # 15 requests at 1 request/s: time to click Stop\n"
+    "big = pd.DataFrame({'order_id': [f'B{k}' for k in range(n)], 'created_at': "
+    "'2025-03-01T10:00:00Z', 'email': [f'c{k}@example.com' for k in range(n)], "
+    "'currency': 'AUD', 'total': 10.0})\n"
+    "slow = SendPanel(big.seeka.to_events(), form, rate=1, ledger='stop.sqlite')\n"
+    "slow",
 ]
 #: Personal values of the sample (seeka_nb/data/sample_orders.csv) that must not be saved.
 PERSONAL = (
@@ -143,7 +151,7 @@ def test_send_panel_in_jupyterlab(tmp_path: Path, fake_key: str, theme: str) -> 
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             page.evaluate("window.jupyterapp.commands.execute('notebook:hide-all-cell-code')")
             form = page.locator(".seeka-credentials-form")
-            panel = page.locator(".seeka-send-panel")
+            panel = page.locator(".seeka-send-panel").first
             expect(panel).to_be_visible()
             target = panel.locator(".seeka-target")
             expect(target).to_contain_text("incomplete in the credentials form")
@@ -227,6 +235,19 @@ def test_send_panel_in_jupyterlab(tmp_path: Path, fake_key: str, theme: str) -> 
             confirm.get_by_role("button", name="Cancel").click()
             expect(confirm).to_be_hidden()
             expect(status).to_contain_text("Not sent.")
+
+            # 7. Stop mid-send; the kernel answers the consent form meanwhile.
+            form.get_by_role("button", name="Local sandbox").click()
+            slow = page.locator(".seeka-send-panel").nth(1)
+            slow_status = slow.locator(".seeka-status")
+            slow.locator(".seeka-send-button").click()
+            expect(slow.locator(".seeka-progress")).to_contain_text("orders/s")
+            consent.locator("textarea").fill("not a tc string")
+            expect(consent.locator(".seeka-verdict")).to_contain_text("Not a usable TC string")
+            expect(slow_status).to_contain_text("Sending")  # still sending: the kernel is free
+            slow.get_by_role("button", name="Stop").click()
+            expect(slow_status).to_contain_text("not sent yet (stopped with the Stop button)")
+            shot("8-stopped", slow)
 
             before = notebook.read_bytes()
             page.evaluate("document.activeElement && document.activeElement.blur()")

@@ -256,6 +256,7 @@ def test_stop_mid_send_leaves_the_rest_pending_and_the_ledger_consistent(
     assert "Stopping" in panel.status.value
     gate.release.set()
     report = panel.wait(WAIT)
+    assert "Stopped: 40 / 200 orders" in panel.progress_text.value
     assert report is not None and not panel._thread.is_alive()
     counts = report.counts
     assert counts["sent"] == 40 == len(sandbox.events)  # what was in flight finished
