@@ -277,7 +277,10 @@ def build_report(
     sel = np.flatnonzero(engine.universe)
     labels = np.asarray(table.labels, dtype=object)
     _explain_held_back(table, engine)
-    sent_at = pd.to_datetime(engine.sent_at[sel], unit="s", utc=True)
+    seconds = engine.sent_at[sel]
+    # A clock seam far outside datetime64's range is NaT, not an overflow (pandas 2.2 raised).
+    seconds = np.where(np.abs(seconds) < 1e10, seconds, np.nan)
+    sent_at = pd.to_datetime(seconds, unit="s", utc=True)
     frame = pd.DataFrame(
         {
             "activity_id": text_array(table.activity_id[sel]),
