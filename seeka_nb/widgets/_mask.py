@@ -22,7 +22,8 @@ __all__ = ["json_html", "mask_body", "mask_frame", "mask_text", "mask_value"]
 MASK = "•••"
 #: Keys under ``ev.id`` whose values are shown as they are.
 _KEEP = frozenset({"tcfConsentString", "country", "countryCode"})
-_EMAIL = re.compile(r"([^\s\"'<>@,;:()\[\]]+)@([^\s\"'<>@,;:()\[\]]+\.[^\s\"'<>@,;:()\[\]]+)")
+#: An email: RFC 5322 atext (quotes and apostrophes included) on both sides of the "@".
+_EMAIL = re.compile(r"([^\s\"<>@,;:()\[\]]+)@([^\s\"<>@,;:()\[\]]+\.[^\s\"<>@,;:()\[\]]+)")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seeka_nb.widgets._mask import MASK, mask_body, mask_text, mask_value
@@ -17,6 +17,7 @@ def test_a_masked_value_never_contains_the_value(value: str) -> None:
         assert value.strip() not in shown and MASK in shown
 
 
+@settings(max_examples=1000)
 @given(st.emails(), st.text(max_size=20), st.text(max_size=20))
 def test_emails_in_free_text_are_masked(email: str, before: str, after: str) -> None:
     shown = mask_text(f"{before} {email} {after}")
