@@ -270,6 +270,21 @@ def _explain_held_back(table: Any, engine: Engine) -> None:
         engine.error[i] = text.get(table.activity_id[i])
 
 
+def _utc_times(seconds: np.ndarray) -> pd.DatetimeIndex:
+    """Epoch seconds (NaN = never sent) → UTC times, nanosecond precision kept to the µs.
+
+    Built by hand rather than ``pd.to_datetime(unit="s")``: pandas 2.2 casts NaN to an
+    integer inside that call and, under its own overflow check, raised on some runs. A clock
+    seam far outside datetime64's range is NaT too.
+    """
+    ok = np.isfinite(seconds) & (np.abs(seconds) < 1e10)
+    micros = np.zeros(len(seconds), dtype="int64")
+    micros[ok] = np.round(seconds[ok] * 1e6).astype("int64")
+    values = micros.astype("datetime64[us]").astype("datetime64[ns]")
+    values[~ok] = np.datetime64("NaT", "ns")
+    return pd.DatetimeIndex(values).tz_localize("UTC")
+
+
 def build_report(
     events: Events, engine: Engine, *, elapsed: float, interrupted: bool
 ) -> SendReport:
@@ -278,10 +293,7 @@ def build_report(
     sel = np.flatnonzero(engine.universe)
     labels = np.asarray(table.labels, dtype=object)
     _explain_held_back(table, engine)
-    seconds = engine.sent_at[sel]
-    # A clock seam far outside datetime64's range is NaT, not an overflow (pandas 2.2 raised).
-    seconds = np.where(np.abs(seconds) < 1e10, seconds, np.nan)
-    sent_at = pd.to_datetime(seconds, unit="s", utc=True)
+    sent_at = _utc_times(engine.sent_at[sel])
     frame = pd.DataFrame(
         {
             "activity_id": text_array(table.activity_id[sel]),
