@@ -1,6 +1,7 @@
 """seeka_nb: send order data from pandas to Seeka's server-side ingest API.
 
-``import seeka_nb`` registers the ``df.seeka`` DataFrame accessor.
+``import seeka_nb`` registers the ``df.seeka`` DataFrame accessor, and ``ddf.seeka`` on Dask
+DataFrames once ``dask.dataframe`` is imported (``import seeka_nb`` never imports Dask).
 
 Layers (a module imports only from its own layer or below; ``tests/test_layers.py`` checks):
 
@@ -53,6 +54,11 @@ del _accessor, _metadata, _logging, annotations
 from . import _short_errors  # noqa: E402 - after the imports it needs
 
 _short_errors.install()  # ConfigurationError as one line in a notebook
+
+from . import _dask_hook  # noqa: E402
+
+_dask_hook.install()  # ddf.seeka, once dask.dataframe is imported (never imported here)
+del _dask_hook
 
 __all__ = [
     "AuthenticationError",

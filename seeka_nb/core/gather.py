@@ -1,0 +1,135 @@
+"""Putting partitions' issues and duplicate findings together (layer 2, pure).
+
+The partitions' findings (:func:`seeka_nb.core.partitions.part_findings`) carry each row's
+position in the whole frame, so the gathered reports come out in the whole frame's row
+order, as pandas gives them.  Frame-level warnings that every partition repeats are kept
+once; those one partition cannot judge (``empty_column``, ``ambiguous_date_order``) are
+decided here from the partitions' facts.  An activity ID converted in two partitions (the
+caller said the partitioning keeps orders together, and it did not) is reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .dedup import DUPLICATE_COLUMNS, DuplicateFindings
+from .issues import ISSUE_COLUMNS
+from .mapping import ColumnMapping
+from .partitions import FrameFacts, PartFindings
+
+_KIND_RANK = {"conflicting_values": 0, "duplicate_lines": 1, "split_order": 2, "id_hazard": 3}
+_NO_ROW = np.iinfo(np.int64).max
+
+
+def gather_issues(
+    parts: Sequence[PartFindings],
+    facts: Sequence[FrameFacts],
+    cmap: ColumnMapping,
+    *,
+    date_order_guessed: bool,
+) -> pd.DataFrame:
+    """One issues frame for the whole frame (columns of ``Events.issues``)."""
+    frames = [p.issues for p in parts]
+    every = pd.concat(frames, ignore_index=True) if frames else parts_empty()
+    row_level = every[every["_pos"] != _NO_ROW]
+    frame_level = every[every["_pos"] == _NO_ROW]
+    key = frame_level[["field", "severity", "code", "message"]].astype(str)
+    key["column"] = frame_level["column"].map(repr)
+    frame_level = frame_level[~key.duplicated().to_numpy()]
+    extra = []
+    filled = set().union(*(f.filled for f in facts)) if facts else set()
+    for name, cols in cmap.fields.items():
+        for col in cols:
+            derived = isinstance(col, str) and col.startswith("seeka:")
+            if not derived and col not in filled:
+                extra.append(
+                    _frame_issue(
+                        "empty_column",
+                        name,
+                        col,
+                        f"column {col!r} (mapped to {name}) has no values",
+                    )
+                )
+    if date_order_guessed:
+        extra.append(
+            _frame_issue(
+                "ambiguous_date_order",
+                "time",
+                cmap.columns("time")[0],
+                "no date tells day-first from month-first (e.g. 03/02/2025); read as "
+                "month-first. Pass dayfirst=True if they are day-first",
+            )
+        )
+    ambiguous = frame_level[frame_level["code"] == "ambiguous_column"]
+    rest = frame_level[frame_level["code"] != "ambiguous_column"]
+    pieces = [row_level.sort_values("_pos", kind="stable"), ambiguous]
+    if extra:
+        template = every.iloc[:0]
+        pieces.append(pd.concat([template, pd.DataFrame(extra)], ignore_index=True))
+    pieces.append(rest)
+    out = pd.concat(pieces, ignore_index=True).drop(columns="_pos")
+    out["severity"] = pd.Categorical(
+        out["severity"].astype(object), categories=["error", "excluded", "warning"]
+    )
+    out["row"] = out["row"].astype(object)
+    out["column"] = out["column"].astype(object)
+    return out[list(ISSUE_COLUMNS)].reset_index(drop=True)
+
+
+def _frame_issue(code: str, field: str, column: Hashable, message: str) -> dict[str, object]:
+    return {
+        "row": None,
+        "activity_id": None,
+        "field": field,
+        "column": column,
+        "severity": "warning",
+        "code": code,
+        "message": message,
+        "_pos": _NO_ROW,
+    }
+
+
+def parts_empty() -> pd.DataFrame:
+    """An empty issues frame with the ``_pos`` column."""
+    from .partitions import _no_issues
+
+    return _no_issues()
+
+
+def gather_duplicates(parts: Sequence[PartFindings]) -> DuplicateFindings:
+    """One duplicates report for the whole frame, in the whole frame's row order."""
+    frames = [p.duplicates for p in parts if len(p.duplicates)]
+    findings = pd.concat(frames, ignore_index=True) if frames else None
+    seen = Counter(a for p in parts for a in dict.fromkeys(p.activity_ids.tolist()))
+    repeated = [a for a, n in seen.items() if n > 1]
+    extra = pd.DataFrame(
+        [
+            {
+                "activity_id": a,
+                "kind": "split_order",
+                "field": None,
+                "rows": [],
+                "n_rows": 0,
+                "detail": f"rows of this ID are in {seen[a]} partitions and were converted as "
+                "separate orders: let seeka_nb bring each order's rows together (do not "
+                "pass grouped=True)",
+                "_pos": _NO_ROW,
+            }
+            for a in repeated
+        ],
+        columns=[*DUPLICATE_COLUMNS, "_pos"],
+    )
+    if findings is None and not repeated:
+        frame = pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
+        frame["activity_id"] = frame["activity_id"].astype("str")
+        return DuplicateFindings(frame)
+    both = pd.concat([f for f in (findings, extra) if f is not None and len(f)], ignore_index=True)
+    both["_rank"] = both["kind"].map(_KIND_RANK)
+    both = both.sort_values(["_rank", "_pos"], kind="stable").drop(columns=["_rank", "_pos"])
+    both["activity_id"] = both["activity_id"].astype("str")
+    both["n_rows"] = both["n_rows"].astype(np.int64)
+    return DuplicateFindings(both.reset_index(drop=True))
