@@ -167,6 +167,7 @@ class PartFindings:
     duplicates: pd.DataFrame
     n_rows: int
     activity_ids: np.ndarray  # every order's activity ID (to find IDs in two partitions)
+    fields: tuple[str, ...] = ()  # the order conflicting_values findings come in
 
 
 def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFindings:
@@ -193,7 +194,11 @@ def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFin
     dups["_pos"] = np.array([min(r) for r in dups["rows"]], dtype=np.int64)
     dups["rows"] = [[label_of[int(p)] for p in rows] for rows in dups["rows"]]
     return PartFindings(
-        issues.reset_index(drop=True), dups, len(df), np.asarray(table.activity_id, dtype=object)
+        issues.reset_index(drop=True),
+        dups,
+        len(df),
+        np.asarray(table.activity_id, dtype=object),
+        tuple(dict.fromkeys([*table.conflicts, "email"])),
     )
 
 
