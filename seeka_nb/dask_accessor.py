@@ -36,6 +36,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask.dataframe.extensions import register_dataframe_accessor, register_series_accessor
+from dask.delayed import Delayed
 
 from .accessor import _preset_name
 from .core.build import prepare
@@ -52,13 +53,19 @@ from .core.partitions import (
     findings_of,
     frame_facts,
     key_column,
+    regroup,
     resolve_dayfirst,
+    rows_with_keys,
     with_positions,
 )
 from .credentials import Credentials
 from .errors import ValidationError
 from .pipeline.report import SendReport
 from .stream_api import EventStream
+
+#: Orders found in several partitions that are moved to their first partition rather than
+#: shuffling the whole frame (or 1 % of the orders, when more).
+MAX_MOVED_ORDERS = 1000
 
 #: Partitions converted at once while sending (the client holds at most this many
 #: partitions' events, plus the one being sent).
@@ -73,7 +80,7 @@ def _head(ddf: dd.DataFrame) -> pd.DataFrame:
     """The first partition's first rows (not ``ddf.head``: with ``set_index(drop=False)``
     Dask 2026.8 drops the index column from its result)."""
     first = ddf.to_delayed()[0]
-    return dask.delayed(_first_rows)(first).compute()  # type: ignore[no-any-return]
+    return dask.delayed(_first_rows)(first).compute()
 
 
 class DaskPlan:
@@ -100,8 +107,7 @@ class DaskPlan:
         self.columns = list(head.columns)
         self.cmap: ColumnMapping = prepare(head if len(head) else ddf._meta, mapping, preset)[2]
         self.key = key_column(self.cmap, list(ddf.columns))
-        indexed = bool(ddf.known_divisions) and ddf.index.name == self.key
-        self.grouped = indexed if grouped is None else bool(grouped)
+        self.grouped_arg = grouped
         self.call = PartCall(
             mapping,
             preset,
@@ -120,7 +126,7 @@ class DaskPlan:
             parts = self.ddf.to_delayed()
             expected = list(self.columns)
             facts = dask.compute(
-                *[dask.delayed(frame_facts)(p, cols, tcol, expected) for p in parts]
+                *[dask.delayed(frame_facts)(p, cols, tcol, expected, self.key) for p in parts]
             )
             self._facts = list(facts)
             if sum(f.n_rows for f in self._facts) == 0:
@@ -137,42 +143,79 @@ class DaskPlan:
         return self._facts
 
     # --- the graph ------------------------------------------------------------------------
-    def frame(self) -> dd.DataFrame:
-        """The frame with positions (and the key), each order's rows in one partition."""
+    def mode(self) -> str:
+        """``grouped`` (no row moves), ``regrouped`` (the few orders whose rows are in two
+        or more partitions move to the first of them) or ``shuffled`` (a full shuffle)."""
         facts = self.facts()
+        if self.grouped_arg is not None:
+            return "grouped" if self.grouped_arg else "shuffled"
+        keys = np.concatenate([f.keys for f in facts])
+        _uniq, counts = np.unique(keys, return_counts=True)
+        shared = int((counts > 1).sum())
+        if shared == 0:
+            return "grouped"
+        return "regrouped" if shared <= max(MAX_MOVED_ORDERS, keys.size // 100) else "shuffled"
+
+    def parts(self) -> list[Delayed]:
+        """The frame's partitions (delayed) with positions and the key, each order's rows
+        in one partition."""
+        facts = self.facts()
+        mode = self.mode()
         starts = np.concatenate([[0], np.cumsum([f.n_rows for f in facts])[:-1]]).tolist()
-        meta = self.ddf._meta.assign(**{POSITION: np.int64(0)})
-        if not self.grouped:
-            meta[KEY] = pd.Series([], dtype=object)
+        meta = self.ddf._meta.assign(**{POSITION: np.int64(0), KEY: pd.Series([], dtype=object)})
         framed = self.ddf.map_partitions(
-            _positions,
-            starts,
-            self.key,
-            not self.grouped,
-            meta=meta,
-            enforce_metadata=False,
+            _positions, starts, self.key, meta=meta, enforce_metadata=False
         )
-        if self.grouped:
-            return framed
-        return framed.shuffle(on=KEY, npartitions=self.ddf.npartitions)
+        if mode == "shuffled":
+            return list(framed.shuffle(on=KEY, npartitions=self.ddf.npartitions).to_delayed())
+        parts = list(framed.to_delayed())
+        if mode == "grouped":
+            return parts
+        return _regroup(parts, [f.keys for f in facts])
 
     def findings(self) -> list[PartFindings]:
         """Every partition's issues and duplicate findings (small; computed together)."""
-        parts = self.frame().to_delayed()
         call = self.call
-        return list(dask.compute(*[dask.delayed(findings_of)(p, call) for p in parts]))
+        return list(dask.compute(*[dask.delayed(findings_of)(p, call) for p in self.parts()]))
 
     def chunks(self, window: int) -> Iterator[Events]:
         """The partitions' events in partition order, ``window`` partitions at a time."""
-        frame = self.frame()
-        if not self.grouped:
-            frame = frame.persist()  # the shuffle runs once per pass, not once per window
+        parts = self.parts()
+        if self.mode() == "shuffled":  # the shuffle runs once per pass, not once per window
+            parts = list(dask.persist(*parts))
         call = self.call
-        parts = [dask.delayed(events_of)(p, call) for p in frame.to_delayed()]
-        for i in range(0, len(parts), window):
-            for table in dask.compute(*parts[i : i + window]):
+        tables = [dask.delayed(events_of)(p, call) for p in parts]
+        for i in range(0, len(tables), window):
+            for table in dask.compute(*tables[i : i + window]):
                 if table is not None:
                     yield Events(table)
+
+
+def _regroup(parts: list[Delayed], keys: list[np.ndarray]) -> list[Delayed]:
+    """Move each order found in several partitions to the first of them (its home)."""
+    number = np.repeat(np.arange(len(keys)), [k.size for k in keys])
+    every = np.concatenate(keys)
+    uniq, first, counts = np.unique(every, return_index=True, return_counts=True)
+    shared = uniq[counts > 1]
+    home = dict(zip(shared.tolist(), number[first[counts > 1]].tolist(), strict=True))
+    sel = np.isin(every, shared)
+    moves: dict[tuple[int, int], list[int]] = {}  # (home, from) -> hashes
+    for h, p in zip(every[sel].tolist(), number[sel].tolist(), strict=True):
+        if home[h] != p:
+            moves.setdefault((home[h], p), []).append(h)
+    out = []
+    for j, part in enumerate(parts):
+        leaving = np.array(
+            [h for (hm, p), hs in moves.items() if p == j and hm != j for h in hs],
+            dtype=np.uint64,
+        )
+        arriving = [
+            dask.delayed(rows_with_keys)(parts[p], np.array(hs, dtype=np.uint64))
+            for (hm, p), hs in sorted(moves.items())
+            if hm == j
+        ]
+        out.append(dask.delayed(regroup)(part, leaving, *arriving))
+    return out
 
 
 def _preset_dayfirst(preset: str | None) -> bool | None:
@@ -185,11 +228,10 @@ def _positions(
     p: pd.DataFrame,
     starts: list[int],
     key: Hashable,
-    add_key: bool,
     partition_info: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     number = partition_info["number"] if partition_info is not None else 0
-    return with_positions(p, starts[number], key, add_key=add_key)
+    return with_positions(p, starts[number], key)
 
 
 class DaskEventStream(EventStream):

@@ -46,6 +46,7 @@ class FrameFacts:
     day_first: bool = False  # some numeric date has a first number above 12
     month_first: bool = False  # some numeric date has a second number above 12
     numeric_dates: bool = False  # some value looks like 03/02/2025
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
 
 def frame_facts(
@@ -53,9 +54,11 @@ def frame_facts(
     columns: Sequence[Hashable],
     time_column: Hashable | None,
     expected: Sequence[Hashable] | None = None,
+    key: Hashable | None = None,
 ) -> FrameFacts:
     """The facts of one partition (``columns``: the mapped columns to check for values;
-    ``expected``: the first partition's columns, which every partition must have)."""
+    ``expected``: the first partition's columns, which every partition must have; ``key``:
+    the order key column, whose distinct :func:`key_hashes` are returned)."""
     if expected is not None and list(df.columns) != list(expected):
         missing = [c for c in expected if c not in df.columns]
         extra = [c for c in df.columns if c not in expected]
@@ -83,7 +86,18 @@ def frame_facts(
                 numeric = True
                 day = bool((parts[0].astype(int) > 12).any())
                 month = bool((parts[1].astype(int) > 12).any())
-    return FrameFacts(len(df), frozenset(filled), day, month, numeric)
+    keys = np.empty(0, dtype=np.uint64)
+    if key is not None and key in df.columns:
+        keys = np.unique(key_hashes(order_key(df[key])))
+    return FrameFacts(len(df), frozenset(filled), day, month, numeric, keys)
+
+
+def key_hashes(keys: np.ndarray) -> np.ndarray:
+    """64-bit hashes of :func:`order_key` values; rows without a key are left out of the
+    facts (hash of ``""`` is never compared)."""
+    keys = np.asarray(keys, dtype=object)
+    hashes = pd.util.hash_array(keys, categorize=True)
+    return hashes[keys != ""] if keys.size else hashes
 
 
 def resolve_dayfirst(facts: Sequence[FrameFacts]) -> tuple[bool, bool]:
@@ -259,6 +273,22 @@ def with_positions(
     if add_key:
         out[KEY] = order_key(df[key]) if key is not None else ""
     return out
+
+
+def _row_hashes(df: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_array(df[KEY].to_numpy(dtype=object), categorize=True)
+
+
+def rows_with_keys(df: pd.DataFrame, hashes: np.ndarray) -> pd.DataFrame:
+    """The rows of a partition (with the added columns) whose key hash is in ``hashes``."""
+    return df[np.isin(_row_hashes(df), hashes)]
+
+
+def regroup(df: pd.DataFrame, leaving: np.ndarray, *arriving: pd.DataFrame) -> pd.DataFrame:
+    """A partition without the rows whose key hash is in ``leaving`` (their order's home
+    is an earlier partition), plus the rows ``arriving`` from later partitions."""
+    own = df[~np.isin(_row_hashes(df), leaving)] if leaving.size else df
+    return pd.concat([own, *arriving]) if arriving else own
 
 
 def in_frame_order(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
