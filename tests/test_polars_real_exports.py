@@ -1,5 +1,5 @@
 """The twelve real exports read with polars give byte-identical request bodies to the pandas
-path (issue 16): text-first (``infer_schema=False``) and with polars' inferred types.
+path (issue 16): text-first (no type inference) and with polars' inferred types.
 
 The reference is ``read_orders(path, repair_mojibake=False)``: polars frames are taken as
 they are, so a double-encoded name in the file is sent as the file holds it (the pandas path
@@ -69,7 +69,7 @@ def read_both(path: Path, *, infer: bool) -> tuple[pd.DataFrame, pl.DataFrame]:
     if infer:
         options["infer_schema_length"] = None  # every row: polars then never fails mid-file
     else:
-        options["infer_schema"] = False
+        options["infer_schema_length"] = 0  # all text (infer_schema=False on polars >= 1.2)
     return reference, pl.read_csv(io.BytesIO(text.encode()), **options)
 
 

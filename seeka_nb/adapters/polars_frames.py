@@ -219,8 +219,10 @@ def numbers_in_text_fields(
 def lazy_frames(lazy: pl.LazyFrame, rows: int) -> Iterator[pd.DataFrame]:
     """``lazy`` collected ``rows`` rows at a time (never whole), each as :func:`to_pandas`.
 
-    Uses polars' streaming ``collect_batches`` where it exists; on older polars, windows
-    of the plan (``lazy.slice(offset, rows)``), each collected on its own.
+    Uses polars' streaming ``collect_batches`` where it exists (polars 1.34 and later); on
+    older polars, windows of the plan (``lazy.slice(offset, rows)``), each collected on its
+    own: memory stays bounded, but a plan that must see every row (a sort, a join) runs
+    once per window.
     """
     start = 0
     collect_batches = getattr(lazy, "collect_batches", None)
@@ -238,7 +240,7 @@ def lazy_frames(lazy: pl.LazyFrame, rows: int) -> Iterator[pd.DataFrame]:
             frame, pending, held = _take(pending, held)
             yield to_pandas(frame, start)
         return
-    while True:  # pragma: no cover - polars without collect_batches
+    while True:  # polars < 1.34: each window runs the plan again, up to its end
         frame = lazy.slice(start, rows).collect()
         if frame.height == 0:
             return
