@@ -75,6 +75,10 @@ def _same_as_pandas(
     pd.testing.assert_frame_equal(_norm(stream.issues()), _norm(events.issues))
     pd.testing.assert_frame_equal(_norm(stream.duplicates()), _norm(events.duplicates()))
     assert sorted(_event_bytes(stream)) == sorted(events.encoded_batches(1))
+    got, want = stream.summary(), events.summary()
+    assert got.pop("chunks") == ddf.npartitions
+    assert got.pop("revenue") == pytest.approx(want.pop("revenue"))
+    assert got == want
 
 
 # --- the real exports -------------------------------------------------------------------------

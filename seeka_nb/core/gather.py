@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,15 @@ from .partitions import FrameFacts, PartFindings
 
 _KIND_RANK = {"conflicting_values": 0, "duplicate_lines": 1, "split_order": 2, "id_hazard": 3}
 _NO_ROW = np.iinfo(np.int64).max
+_COUNTS = (
+    "rows",
+    "orders",
+    "to_send",
+    "held_back_error",
+    "held_back_excluded",
+    "rows_without_id",
+    "line_items",
+)
 
 
 def gather_issues(
@@ -100,11 +110,33 @@ def parts_empty() -> pd.DataFrame:
     return _no_issues()
 
 
+def _id_partitions(parts: Sequence[PartFindings]) -> Counter[str]:
+    return Counter(a for p in parts for a in dict.fromkeys(p.activity_ids.tolist()))
+
+
+def repeated_ids(parts: Sequence[PartFindings]) -> list[str]:
+    """Activity IDs converted in more than one partition (a send holds them back)."""
+    return [a for a, n in _id_partitions(parts).items() if n > 1]
+
+
+def sum_summaries(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The partitions' ``Events.summary()`` counts added up (revenue per currency too)."""
+    out: dict[str, Any] = {k: 0 for k in _COUNTS}
+    revenue: dict[str, float] = {}
+    for s in summaries:
+        for k in _COUNTS:
+            out[k] += s[k]
+        for cur, value in s["revenue"].items():
+            revenue[cur] = revenue.get(cur, 0.0) + value
+    out["revenue"] = {k: round(v, 6) for k, v in revenue.items()}
+    return out
+
+
 def gather_duplicates(parts: Sequence[PartFindings]) -> DuplicateFindings:
     """One duplicates report for the whole frame, in the whole frame's row order."""
     frames = [p.duplicates for p in parts if len(p.duplicates)]
     findings = pd.concat(frames, ignore_index=True) if frames else None
-    seen = Counter(a for p in parts for a in dict.fromkeys(p.activity_ids.tolist()))
+    seen = _id_partitions(parts)
     repeated = [a for a, n in seen.items() if n > 1]
     extra = pd.DataFrame(
         [

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,11 +28,23 @@ import pandas as pd
 from ..errors import MappingError, ValidationError
 from .build import OrderTable, build_table, prepare
 from .dedup import find_duplicates
+from .events import Events
 from .issues import ISSUE_COLUMNS
 from .mapping import ColumnMapping, MappingSpec
 from .presets import get_preset
 from .times import _NUMERIC_DATE
 from .values import to_text
+
+_NO_SUMMARY: dict[str, Any] = {
+    "rows": 0,
+    "orders": 0,
+    "to_send": 0,
+    "held_back_error": 0,
+    "held_back_excluded": 0,
+    "rows_without_id": 0,
+    "line_items": 0,
+    "revenue": {},
+}
 
 #: Frame-level warnings that one partition cannot judge: decided from the facts instead.
 WHOLE_FRAME_CODES = frozenset({"empty_column", "ambiguous_date_order"})
@@ -182,19 +195,25 @@ class PartFindings:
     n_rows: int
     activity_ids: np.ndarray  # every order's activity ID (to find IDs in two partitions)
     fields: tuple[str, ...] = ()  # the order conflicting_values findings come in
+    summary: dict[str, Any] = field(default_factory=dict)  # Events.summary() counts
 
 
 def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFindings:
     """Convert one partition (index: whole-frame positions, ascending; ``labels``: the
     user's index labels of the same rows) and return its findings."""
     if len(df) == 0:
-        return PartFindings(_no_issues(), _no_duplicates(), 0, np.empty(0, dtype=object))
+        return PartFindings(
+            _no_issues(), _no_duplicates(), 0, np.empty(0, dtype=object), summary=_NO_SUMMARY
+        )
     try:
         table = call.build(df)
     except ValidationError as exc:
         if "has no values" not in str(exc) or "activityId" not in str(exc):
             raise
-        return PartFindings(_no_ids(df, call, labels), _no_duplicates(), len(df), np.empty(0))
+        summary = {**_NO_SUMMARY, "rows": len(df), "rows_without_id": len(df)}
+        return PartFindings(
+            _no_ids(df, call, labels), _no_duplicates(), len(df), np.empty(0), summary=summary
+        )
     positions = np.asarray(df.index, dtype=np.int64)
     label_of = dict(zip(positions.tolist(), labels, strict=True))
     issues = table.issues
@@ -213,6 +232,7 @@ def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFin
         len(df),
         np.asarray(table.activity_id, dtype=object),
         tuple(dict.fromkeys([*table.conflicts, "email"])),
+        Events(table).summary(),
     )
 
 
