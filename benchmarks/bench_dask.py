@@ -32,7 +32,7 @@ import pandas as pd
 import seeka_nb  # noqa: F401  (registers df.seeka)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_to_events import make_orders  # noqa: E402
+from bench_to_events import make_orders
 
 
 def _one_process(path: Path) -> tuple[float, int, int]:

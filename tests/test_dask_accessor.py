@@ -14,17 +14,16 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask.dataframe as dd  # the test extra installs Dask: a missing one fails, never skips
 import numpy as np
 import pandas as pd
 import pytest
+from distributed import Client, LocalCluster
 
 import seeka_nb
 
-import dask.dataframe as dd  # the test extra installs Dask: a missing one fails, never skips
-from distributed import Client, LocalCluster
-
 sys.path.insert(0, str(Path(__file__).resolve().parent / "core"))
-from real_expect import CALLS, PRESETS  # noqa: E402
+from real_expect import CALLS, PRESETS
 
 KEY = "pk_test_SECRETSECRET9876"
 
