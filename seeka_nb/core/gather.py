@@ -160,11 +160,11 @@ def gather_duplicates(parts: Sequence[PartFindings]) -> DuplicateFindings:
         frame["activity_id"] = frame["activity_id"].astype("str")
         return DuplicateFindings(frame)
     both = pd.concat([f for f in (findings, extra) if f is not None and len(f)], ignore_index=True)
-    fields = list(dict.fromkeys(f for p in parts for f in p.fields))
+    fields = max((p.fields for p in parts), key=len, default=())  # the same in every one
     both["_rank"] = both["kind"].map(_KIND_RANK)
     conflict = (both["kind"] == "conflicting_values").to_numpy()
     both["_field"] = np.where(
-        conflict, both["field"].map({f: i for i, f in enumerate(fields)}).fillna(-1), -1
+        conflict, both["field"].map({f: i for i, f in enumerate(fields)}).fillna(len(fields)), -1
     )
     order = ["_rank", "_field", "_pos"]
     both = both.sort_values(order, kind="stable").drop(columns=order)

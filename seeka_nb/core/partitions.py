@@ -231,7 +231,7 @@ def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFin
         dups,
         len(df),
         np.asarray(table.activity_id, dtype=object),
-        tuple(dict.fromkeys([*table.conflicts, "email"])),
+        table.level_fields,
         Events(table).summary(),
     )
 
