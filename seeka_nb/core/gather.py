@@ -21,6 +21,7 @@ from .dedup import DUPLICATE_COLUMNS, DuplicateFindings
 from .issues import ISSUE_COLUMNS
 from .mapping import ColumnMapping
 from .partitions import FrameFacts, PartFindings
+from .pdcompat import text_array
 
 _KIND_RANK = {"conflicting_values": 0, "duplicate_lines": 1, "split_order": 2, "id_hazard": 3}
 _NO_ROW = np.iinfo(np.int64).max
@@ -85,6 +86,8 @@ def gather_issues(
     out["severity"] = pd.Categorical(
         out["severity"].astype(object), categories=["error", "excluded", "warning"]
     )
+    aid = out["activity_id"].astype(object)
+    out["activity_id"] = text_array(aid.where(aid.notna(), None))
     out["row"] = out["row"].astype(object)
     out["column"] = out["column"].astype(object)
     return out[list(ISSUE_COLUMNS)].reset_index(drop=True)

@@ -224,7 +224,16 @@ def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFin
     )
     issues["row"] = pd.Series([None if p is None else label_of[int(p)] for p in pos], dtype=object)
     dups = find_duplicates(table, positions=positions).copy()
-    dups["_pos"] = np.array([min(r) for r in dups["rows"]], dtype=np.int64)
+    # findings come in the order of their order's first row (pandas: order of appearance)
+    first = dict(zip(table.activity_id.tolist(), positions[table.first_row].tolist(), strict=True))
+    hazard = (dups["kind"] == "id_hazard").to_numpy()
+    dups["_pos"] = np.array(
+        [
+            min(rows) if h else first.get(a, min(rows))
+            for a, rows, h in zip(dups["activity_id"], dups["rows"], hazard, strict=True)
+        ],
+        dtype=np.int64,
+    )
     dups["rows"] = [[label_of[int(p)] for p in rows] for rows in dups["rows"]]
     return PartFindings(
         issues.reset_index(drop=True),

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import seeka_nb
@@ -75,6 +75,8 @@ IDS = st.sampled_from(["A1", "A1", "B2", "1001", "1001.0", "#1001", " a1", "C3",
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ids=st.lists(IDS, min_size=1, max_size=14), n_parts=st.integers(1, 4))
+@example(ids=["B2", "A1", "A1", "B2", "1001.0", "1001.0", "A1", "B2"], n_parts=1)
+@example(ids=["B2", "A1", "A1"], n_parts=2)
 def test_partitioned_findings_equal_the_whole_frame(ids: list[str | None], n_parts: int) -> None:
     n = len(ids)
     if all(i is None for i in ids):
