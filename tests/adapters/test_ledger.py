@@ -308,6 +308,25 @@ def test_long_errors_are_truncated(ledger: Ledger):
     assert 100 < len(error) <= 500 and error.endswith("…")
 
 
+def test_ids_and_errors_with_nul_backslashes_and_lone_surrogates(ledger: Ledger):
+    """Both backends keep every ID apart and give it back as given (PostgreSQL's text holds
+    no NUL: the ledger escapes it there, and lone surrogates, see test_ledger_postgres.py);
+    an error text holding NUL is stored readable."""
+    ids = ["a\x00b", "a", "x\\0y", "x\x00y", "back\\slash", "é\u2028", "\\u0041"]
+    run = ledger.start_run(PROD, package_version="0.1.0", n_orders=len(ids))
+    assert ledger.claim(PROD, run, [*ids, "a"]) == ids  # in order, each once
+    other = ledger.start_run(PROD, package_version="0.1.0", n_orders=2)
+    assert ledger.claim(PROD, other, ["a\x00b", "a\x00c"]) == ["a\x00c"]
+    ledger.record(PROD, run, [sent(i, payload_hash=f"h{k}") for k, i in enumerate(ids)])
+    assert ledger.acknowledged(PROD, [*ids, "a\x00c"]) == {i: f"h{k}" for k, i in enumerate(ids)}
+    assert sorted(ledger.orders()["activity_id"]) == sorted(ids)
+    assert sorted(ledger.sent()["activity_id"]) == sorted(ids)
+    ledger.record(PROD, other, [Outcome("a\x00c", "h", "rejected", 422, 1, "bad\x00 x")])
+    assert ledger.orders().set_index("activity_id").loc["a\x00c", "error"].endswith(" x")
+    assert ledger.forget(["a\x00b", "\\u0041"]) == 2
+    assert set(ledger.acknowledged(PROD, ids)) == set(ids) - {"a\x00b", "\\u0041"}
+
+
 # -- claims ----------------------------------------------------------------------------
 
 

@@ -11,9 +11,12 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pg_server import PASSWORD, PgServer, wait_for_sessions_to_end
 
 from seeka_nb.adapters.ledger import LOCK_RETRIES, Ledger, LedgerError, Outcome, Scope
+from seeka_nb.adapters.ledger.pg_text import from_db, to_db
 from seeka_nb.adapters.ledger.postgres import RETRY_BASE, RETRY_CAP, mask_url, strip_password
 from seeka_nb.errors import SeekaError
 
@@ -78,6 +81,16 @@ def test_masking_and_stripping_urls():
     )
     assert mask_url("postgresql://u@h/db") == "postgresql://u@h/db"
     assert strip_password("postgresql://u:secret@h/db?password=x") == "postgresql://u@h/db"
+
+
+@given(st.text())
+def test_stored_ids_round_trip_and_stay_apart(value: str):
+    stored = to_db(value)
+    assert from_db(stored) == value and "\x00" not in stored
+    stored.encode("utf-8")  # PostgreSQL can hold it
+    assert to_db(value + "\x00") != stored and to_db(value + "\\0") != to_db(value + "\x00")
+    if value.isprintable() and "\\" not in value:
+        assert stored == value  # real IDs are stored as written
 
 
 def test_a_missing_psycopg_says_what_to_install(monkeypatch: pytest.MonkeyPatch):

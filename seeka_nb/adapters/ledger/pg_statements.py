@@ -6,6 +6,9 @@ Each function runs inside a transaction begun by :class:`~.postgres.PgDatabase` 
 be retried whole); none commits.  ID lists travel as one array parameter (``unnest``), not
 as ever-longer ``IN`` lists, so 300,000 IDs cost one statement.
 
+Activity IDs are stored through :func:`~.pg_text.to_db` (PostgreSQL's text holds no NUL)
+and read back through :func:`~.pg_text.from_db`, so both backends keep the same IDs apart.
+
 ``now`` is the injected clock's time, or ``None``: then the *server's* clock is used, so
 workers on machines whose clocks disagree still compare heartbeats on one clock.
 
@@ -32,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .liveness import Holder, session_alive
+from .pg_text import from_db, printable, to_db
 from .records import LedgerError, Outcome, Scope, check_id, check_ids, short_error
 
 Row = tuple[Any, ...]
@@ -71,7 +75,10 @@ def server_now(conn: Conn, now: float | None) -> float:
 
 def _ids(ids: Iterable[str], hashes: Mapping[str, str] | None = None) -> dict[str, Any]:
     checked = list(check_ids(ids))
-    return {"ids": checked, "hashes": [hashes.get(i) if hashes else None for i in checked]}
+    return {
+        "ids": [to_db(i) for i in checked],
+        "hashes": [hashes.get(i) if hashes else None for i in checked],
+    }
 
 
 def lock_key(run_id: str) -> int:
@@ -109,7 +116,7 @@ def acknowledged(conn: Conn, scope: Scope, ids: Iterable[str]) -> dict[str, str]
         " AND o.sent_hash IS NOT NULL",
         {"scope": found, "ids": params["ids"]},
     ).fetchall()
-    return dict(rows)
+    return {from_db(i): digest for i, digest in rows}
 
 
 def insert_run(conn: Conn, scope: Scope, run: Row, now: float | None) -> None:
@@ -196,7 +203,7 @@ def claim(
         f" WHERE NOT {_ACKED} ORDER BY i.seq",
         params,
     ).fetchall()
-    return [row[0] for row in claimed]
+    return [from_db(row[0]) for row in claimed]
 
 
 def beat(conn: Conn, run_id: str, now: float | None) -> None:
@@ -225,8 +232,9 @@ def record(
         code = None if o.http_status is None else int(o.http_status)
         at = now if sent else None
         rows.append((
-            scope_row, check_id(o.activity_id), o.status, o.payload_hash,
-            o.payload_hash if sent else None, code, int(o.attempts), short_error(o.error),
+            scope_row, to_db(check_id(o.activity_id)), o.status, o.payload_hash,
+            o.payload_hash if sent else None, code, int(o.attempts),
+            short_error(printable(o.error)),
             at, at, now, run_id, run_id if sent else None,
         ))  # fmt: skip
     with conn.cursor() as cur:
@@ -246,7 +254,7 @@ def release(conn: Conn, run_id: str, ids: Iterable[str] | None) -> None:
         return
     conn.execute(
         "DELETE FROM claims WHERE run_id = %s AND activity_id = ANY(%s::text[])",
-        (run_id, list(check_ids(ids))),
+        (run_id, [to_db(i) for i in check_ids(ids)]),
     )
 
 
@@ -276,21 +284,28 @@ def forget(conn: Conn, ids: Iterable[str], endpoint: str | None, org_id: str | N
     done = conn.execute(
         "DELETE FROM orders WHERE activity_id = ANY(%(ids)s::text[])"
         f" AND scope_id IN (SELECT s.scope_id FROM scopes s WHERE {_SCOPE_FILTER})",
-        {"ids": list(check_ids(ids)), "endpoint": endpoint, "org": org_id},
+        {"ids": [to_db(i) for i in check_ids(ids)], "endpoint": endpoint, "org": org_id},
     )
     return int(done.rowcount)
 
 
+def _decoded(rows: list[Row]) -> list[Row]:
+    """Rows whose first column is an activity ID, as given to the ledger."""
+    return [(from_db(row[0]), *row[1:]) for row in rows]
+
+
 def sent_rows(conn: Conn, endpoint: str | None, org_id: str | None) -> list[Row]:
     """Acknowledged orders, in :data:`.frames.SENT_COLUMNS` order."""
-    return conn.execute(
-        "SELECT o.activity_id, o.sent_hash, s.endpoint, s.org_id, s.key_fingerprint,"
-        " o.first_sent_at, o.last_sent_at, o.attempts, o.sent_run_id"
-        " FROM orders o JOIN scopes s USING (scope_id)"
-        f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
-        ' ORDER BY o.first_sent_at, s.scope_id, o.activity_id COLLATE "C"',
-        {"endpoint": endpoint, "org": org_id},
-    ).fetchall()
+    return _decoded(
+        conn.execute(
+            "SELECT o.activity_id, o.sent_hash, s.endpoint, s.org_id, s.key_fingerprint,"
+            " o.first_sent_at, o.last_sent_at, o.attempts, o.sent_run_id"
+            " FROM orders o JOIN scopes s USING (scope_id)"
+            f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
+            ' ORDER BY o.first_sent_at, s.scope_id, o.activity_id COLLATE "C"',
+            {"endpoint": endpoint, "org": org_id},
+        ).fetchall()
+    )
 
 
 def run_rows(conn: Conn) -> list[Row]:
@@ -312,14 +327,16 @@ def order_rows(conn: Conn, scope: Scope | None) -> list[Row]:
         if found is None:
             return []
         where, params = "WHERE o.scope_id = %s", (found,)
-    return conn.execute(
-        "SELECT o.activity_id, s.endpoint, s.org_id, s.key_fingerprint, o.status,"
-        " o.payload_hash, o.sent_hash IS NOT NULL, o.sent_hash, o.http_status,"
-        " o.attempts, o.error, o.first_sent_at, o.last_sent_at, o.updated_at, o.run_id"
-        f" FROM orders o JOIN scopes s USING (scope_id) {where}"
-        ' ORDER BY s.scope_id, o.activity_id COLLATE "C"',
-        params,
-    ).fetchall()
+    return _decoded(
+        conn.execute(
+            "SELECT o.activity_id, s.endpoint, s.org_id, s.key_fingerprint, o.status,"
+            " o.payload_hash, o.sent_hash IS NOT NULL, o.sent_hash, o.http_status,"
+            " o.attempts, o.error, o.first_sent_at, o.last_sent_at, o.updated_at, o.run_id"
+            f" FROM orders o JOIN scopes s USING (scope_id) {where}"
+            ' ORDER BY s.scope_id, o.activity_id COLLATE "C"',
+            params,
+        ).fetchall()
+    )
 
 
 def counts(conn: Conn) -> Row:
