@@ -124,3 +124,35 @@ def test_the_password_stays_out_of_options_reprs_and_pickled_reports(url: str, f
         assert PASSWORD.encode() not in data and KEY.encode() not in data
         if isinstance(ledger, Ledger):
             ledger.close()
+
+
+def test_a_ledger_locked_by_another_program_mid_send_then_a_rerun(url: str, fake_time):
+    """Another program locks the ledger's tables mid-send: the send stops with a report
+    naming the lock (not an exception); the re-run delivers everything."""
+    import psycopg
+
+    n = 600
+    events = make_orders(0, n).seeka.to_events()
+    blocker = psycopg.connect(url, autocommit=True)
+
+    def script(k: int, ids: list[str], content: bytes) -> Response:
+        if k == 10:  # the other program takes the tables and keeps them
+            blocker.execute("BEGIN")
+            blocker.execute("LOCK TABLE orders, claims, runs IN ACCESS EXCLUSIVE MODE")
+        return Response(202)
+
+    fake = FakeSeeka(script)
+    ledger = Ledger(url, busy_timeout=0.01, lock_retries=1, sleep=lambda s: None)
+    try:
+        first = events.send(
+            creds(), ledger=ledger, concurrency=1, _seams=seams_for(fake, fake_time)
+        )
+    finally:
+        ledger.close()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert not first.ok and "locked" in (first.ledger_error or "")
+    assert PASSWORD not in (first.ledger_error or "") and first.counts["pending"] > 0
+    assert set(fake.accepted) == acked(url, n) | set(first.unrecorded)
+    again = events.send(creds(), ledger=url, _seams=seams_for(fake, fake_time))
+    assert again.ok and set(fake.accepted) == {order_id(i) for i in range(n)}
