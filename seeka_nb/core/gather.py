@@ -87,7 +87,7 @@ def gather_issues(
         out["severity"].astype(object), categories=["error", "excluded", "warning"]
     )
     aid = out["activity_id"].astype(object)
-    out["activity_id"] = text_array(aid.where(aid.notna(), None))
+    out["activity_id"] = text_array(aid.where(aid.notna(), None).to_numpy(dtype=object))
     out["row"] = out["row"].astype(object)
     out["column"] = out["column"].astype(object)
     return out[list(ISSUE_COLUMNS)].reset_index(drop=True)
