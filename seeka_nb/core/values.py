@@ -170,7 +170,7 @@ def _one_text(value: object) -> tuple[str | None, bool]:
 
 
 def _texts(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if all(type(v) is str for v in uniques):  # the common case: vectorised
+    if set(map(type, uniques)) <= {str}:  # the common case: vectorised
         u = pd.Series(uniques, dtype=object)
         bad = u.str.contains(_SURROGATE.pattern, regex=True).to_numpy(dtype=bool)
         text = u.str.strip().to_numpy(dtype=object, copy=True)
