@@ -83,11 +83,11 @@ def big_data(
         code(
             "import dask.dataframe as dd\nfrom distributed import Client, LocalCluster\n\n"
             "cluster = LocalCluster(n_workers=2, threads_per_worker=1, "
-            "dashboard_address=None)\n"
+            "dashboard_address=None,\n"
+            "                       silence_logs='ERROR')  # no log lines in the notebook\n"
             "client = Client(cluster)\n"
             "ddf = dd.read_csv(folder / 'orders.csv', dtype='str', blocksize=20_000)\n"
-            "ddf.npartitions",
-            check=True,
+            "ddf.npartitions"
         ),
         code(
             "events = ddf.seeka.to_events()\nsummary = events.summary()\n"

@@ -32,7 +32,7 @@ def _register() -> None:
         )
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _DaskFinder(importlib.abc.MetaPathFinder):
     """Finds nothing itself: wraps the real loader of ``dask.dataframe`` once."""
 
     def find_spec(
@@ -64,6 +64,6 @@ def install() -> None:
     if _TARGET in sys.modules:
         _register()
     elif importlib.util.find_spec("dask") is not None and not any(
-        isinstance(f, _Finder) for f in sys.meta_path
+        isinstance(f, _DaskFinder) for f in sys.meta_path
     ):
-        sys.meta_path.insert(0, _Finder())
+        sys.meta_path.insert(0, _DaskFinder())
