@@ -89,6 +89,42 @@ def run(lines: int = 4_000_000, partitions: int = 8) -> dict[str, float]:
     return out
 
 
+def compare_csv(path: Path, partitions: int = 8) -> str:
+    """One process against Dask (2 local workers) on a CSV file (``bench_stream.py``'s
+    file): ``pd.read_csv(dtype=str)`` + conversion + issues and duplicates, against
+    ``dd.read_csv(dtype=str)`` in ``partitions`` blocks + the same through ``ddf.seeka``.
+    Returns a printable line with both times and the ratio."""
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    events = pd.read_csv(path, dtype=str).seeka.to_events()
+    found = (len(events.issues), len(events.duplicates()))
+    one = time.perf_counter() - start
+    del events
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster),
+    ):
+        start = time.perf_counter()
+        blocksize = max(1, path.stat().st_size // partitions + 1)
+        stream = dd.read_csv(path, dtype=str, blocksize=blocksize).seeka.to_events()
+        got = (len(stream.issues()), len(stream.duplicates()))
+        two = time.perf_counter() - start
+    same = "same findings" if got == found else f"DIFFERENT findings {got} vs {found}"
+    return (
+        f"dask: {path.name}: one process {one:.1f}s, Dask on 2 local workers "
+        f"({partitions} partitions, {stream.summary()['chunks']} read) {two:.1f}s: one process / "
+        f"Dask = {one / two:.2f}x (target > 1; {same})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=4_000_000)
