@@ -700,9 +700,15 @@ def test_acknowledged_over_300k_ids_uses_one_temp_table_not_huge_in_lists(ledger
     assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) <= 3
 
 
-def test_ids_json_cannot_carry_take_the_slow_path_unchanged(ledger: Ledger):
+def test_ids_json_cannot_carry_take_the_slow_path_unchanged(db_path: Path, clock: Clock):
     """IDs travel to SQLite as one JSON array, except those JSON functions would change (a
-    NUL ends a string there): "a\\x00b" must stay distinct from "a", in every operation."""
+    NUL ends a string there): "a\\x00b" must stay distinct from "a", in every operation.
+    (SQLite only: PostgreSQL text cannot hold a NUL at all.)"""
+    with Ledger(db_path, clock=clock, host=HOST) as ledger:
+        _nul_ids_round_trip(ledger)
+
+
+def _nul_ids_round_trip(ledger: Ledger) -> None:
     ids = ["a\x00b", "a", "x\\u0000y", "plain", "é\u2028"]
     run = ledger.start_run(PROD, package_version="0.1.0", n_orders=len(ids))
     assert ledger.claim(PROD, run, [*ids, "a"]) == ids  # in order, each once
