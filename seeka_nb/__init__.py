@@ -1,6 +1,8 @@
 """seeka_nb: send order data from pandas to Seeka's server-side ingest API.
 
-``import seeka_nb`` registers the ``df.seeka`` DataFrame accessor.
+``import seeka_nb`` registers the ``df.seeka`` DataFrame accessor, and ``pl.DataFrame.seeka``
+/ ``pl.LazyFrame.seeka`` when polars is imported (now or later; polars is never imported by
+seeka_nb itself).
 
 Layers (a module imports only from its own layer or below; ``tests/test_layers.py`` checks):
 
@@ -16,8 +18,8 @@ from __future__ import annotations
 import importlib.metadata as _metadata
 import logging as _logging
 
+from . import _polars_hook, consent
 from . import accessor as _accessor  # registers df.seeka
-from . import consent
 from .adapters.ledger import Ledger
 from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
@@ -53,6 +55,7 @@ del _accessor, _metadata, _logging, annotations
 from . import _short_errors  # noqa: E402 - after the imports it needs
 
 _short_errors.install()  # ConfigurationError as one line in a notebook
+_polars_hook.install()  # pl.DataFrame.seeka, once polars is imported
 
 __all__ = [
     "AuthenticationError",
