@@ -190,10 +190,13 @@ class Engine(Bookkeeping):
                 )
 
     async def _drain(self) -> None:
-        """Wait for the run's helper tasks (stop wakers, group commits) to end."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self._flush()
+        """Wait for the run's helper tasks (stop wakers) to end; write the outcomes still
+        waiting for their group commit, even when cancelled meanwhile."""
+        try:
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        finally:
+            self._flush()
 
     def request_stop(self, reason: str) -> None:
         """Stop taking new batches (called in the loop's thread)."""
