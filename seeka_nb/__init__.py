@@ -40,6 +40,7 @@ from .errors import (
     ValidationError,
 )
 from .pipeline.report import SendReport
+from .stream_api import EventStream, stream_orders
 
 try:
     __version__ = _metadata.version("seeka_nb")
@@ -63,6 +64,7 @@ __all__ = [
     "ConfigurationError",
     "ConsentError",
     "Credentials",
+    "EventStream",
     "Events",
     "Ledger",
     "LedgerError",
@@ -79,6 +81,7 @@ __all__ = [
     "preset_names",
     "read_orders",
     "sample_orders",
+    "stream_orders",
 ]
 
 

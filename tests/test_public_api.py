@@ -16,6 +16,7 @@ def test_all_is_pinned() -> None:
             "ConfigurationError",
             "ConsentError",
             "Credentials",
+            "EventStream",
             "Events",
             "Ledger",
             "LedgerError",
@@ -32,6 +33,7 @@ def test_all_is_pinned() -> None:
             "preset_names",
             "read_orders",
             "sample_orders",
+            "stream_orders",
         ]
     )
     for name in seeka_nb.__all__:

@@ -23,7 +23,7 @@ import re
 import warnings
 from collections import defaultdict
 from itertools import islice
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, overload
 
 import pandas as pd
 
@@ -35,6 +35,9 @@ from . import mojibake as _mojibake
 from .encodings import _UTF8_BOM, Encoding, codec_name, detect_encoding, guess_encoding
 from .measures import convert_measures
 from .sources import Source, open_source, read_excel, read_parquet
+
+if TYPE_CHECKING:
+    from .chunked import OrderChunks
 
 __all__ = ["read_orders"]
 
@@ -59,12 +62,29 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _PYARROW_REFUSES = ("converters", "on_bad_lines", "skipfooter", "nrows", "thousands")
 
 
+@overload
 def read_orders(
     path: str | os.PathLike[str] | IO[bytes],
     *,
     repair_mojibake: bool = True,
+    chunksize: None = None,
     **read_csv_kwargs: Any,
-) -> pd.DataFrame:
+) -> pd.DataFrame: ...
+@overload
+def read_orders(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    repair_mojibake: bool = True,
+    chunksize: int,
+    **read_csv_kwargs: Any,
+) -> OrderChunks: ...
+def read_orders(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    repair_mojibake: bool = True,
+    chunksize: int | None = None,
+    **read_csv_kwargs: Any,
+) -> pd.DataFrame | OrderChunks:
     """Read a shop's order export into a DataFrame, keeping identifiers as text.
 
     ``path`` is a file path or a binary file object (opened with ``"rb"``); a seekable one
@@ -121,15 +141,24 @@ def read_orders(
     damaged file, a folder, an archive holding several files, or one pandas cannot
     tokenise; :class:`~seeka_nb.errors.InputFileNotFoundError` (a ``ValidationError`` and
     a :class:`FileNotFoundError`) for a missing file; :class:`ConfigurationError` for a
-    text stream, an unknown encoding, ``chunksize``/``iterator``, or a missing optional
-    library (openpyxl, pyarrow).
+    text stream, an unknown encoding, ``iterator``, or a missing optional library
+    (openpyxl, pyarrow).
+
+    ``chunksize=N`` reads the file in pieces instead: it returns an
+    :class:`~seeka_nb.adapters.chunked.OrderChunks`, an iterator (and context manager) of
+    DataFrames of at most ``N`` rows, each treated exactly as above (encoding detected once;
+    CSV, ``.gz``, ``.zip`` and Parquet; not Excel), memory bounded by ``N``.  Convert and
+    send them with :func:`seeka_nb.stream_orders` (see :mod:`seeka_nb.core.stream`).
     """
-    for option in ("chunksize", "iterator"):
-        if read_csv_kwargs.get(option):
-            raise ConfigurationError(
-                f"read_orders returns a whole DataFrame and does not accept {option}=; "
-                "call pandas.read_csv directly to read in chunks."
-            )
+    if chunksize is not None:
+        from .chunked import OrderChunks
+
+        return OrderChunks(path, chunksize, repair_mojibake, read_csv_kwargs)
+    if read_csv_kwargs.get("iterator"):
+        raise ConfigurationError(
+            "read_orders returns a whole DataFrame and does not accept iterator=; pass "
+            "chunksize=N to read the file in chunks of N rows."
+        )
     attrs: dict[str, Any] = {}
     with open_source(path) as source:
         if source.kind == "xlsx":

@@ -140,7 +140,7 @@ class Engine(Bookkeeping):
             ids = self.table.activity_id[todo].tolist()
             try:
                 acked = self.ledger.acknowledged(self.scope, ids)
-                if not self.opt.dry_run:
+                if not self.opt.dry_run and self.run_id is None:  # a stream's chunks share one
                     self.run_id = self.ledger.start_run(
                         self.scope, package_version=self.package_version, n_orders=len(ids)
                     )

@@ -97,6 +97,9 @@ class SendReport:
     unrecorded: list[str] = field(default_factory=list)
     ledger_error: str | None = None
     ledger_used: bool = False
+    #: A streamed send that stopped before reading its whole input: orders it never read
+    #: are in no row of the report, so the report is never ``ok``.
+    incomplete: bool = False
     _again: Callable[..., SendReport] | None = field(default=None, repr=False)
 
     # --- data ---------------------------------------------------------------------------
@@ -120,7 +123,7 @@ class SendReport:
         """True only when every order that was to be sent is acknowledged (and, with a
         ledger, recorded there): nothing rejected, failed, pending or unrecorded."""
         c = self.counts
-        return not any(c[s] for s in NOT_DONE) and not self.unrecorded
+        return not any(c[s] for s in NOT_DONE) and not self.unrecorded and not self.incomplete
 
     def raise_for_failures(self) -> SendReport:
         """Raise :class:`~seeka_nb.errors.SendError` unless :attr:`ok` (for scripts)."""
@@ -129,6 +132,7 @@ class SendReport:
             parts = ", ".join(
                 [f"{c[s]} {s}" for s in NOT_DONE if c[s]]
                 + ([f"{len(self.unrecorded)} accepted but not recorded"] if self.unrecorded else [])
+                + (["the rest of the stream was not read"] if self.incomplete else [])
             )
             first = self.frame.loc[self.frame["status"].isin(NOT_DONE), "error"].dropna()
             hint = f" First error: {first.iloc[0]}" if len(first) else ""
@@ -197,6 +201,7 @@ class SendReport:
             "stopped": self.stopped_reason,
             "unrecorded": len(self.unrecorded),
             "ledger_error": self.ledger_error,
+            **({"incomplete": True} if self.incomplete else {}),
         }
 
     def _headline(self) -> str:
@@ -230,6 +235,11 @@ class SendReport:
                 "Seeka accepted every order, but the ledger could not record "
                 f"{len(self.unrecorded)} of them (report.ledger_error): fix the ledger; a "
                 "re-run sends those again and Seeka de-duplicates them."
+            )
+        if self.incomplete and not any(c[k] for k in NOT_DONE):
+            return (
+                "The send stopped before reading the whole input: run the same send again "
+                "(the ledger skips what was sent)."
             )
         if c["rejected"] and not (c["failed"] or c["pending"]):
             return (

@@ -459,9 +459,12 @@ def test_text_stream_and_bytes_are_refused_with_a_hint():
         read_orders(b"a,b\n1,2\n")  # type: ignore[arg-type]
 
 
-def test_chunksize_is_refused(tmp_path):
-    with pytest.raises(ConfigurationError, match=r"pandas\.read_csv"):
-        read_orders(write(tmp_path, b"a,b\n1,2\n"), chunksize=1)
+def test_iterator_is_refused_chunksize_reads_in_chunks(tmp_path):
+    path = write(tmp_path, b"a,b\n1,2\n3,4\n")
+    with pytest.raises(ConfigurationError, match="chunksize=N"):
+        read_orders(path, iterator=True)
+    with read_orders(path, chunksize=1) as chunks:  # issue 16: see tests/adapters/test_chunked.py
+        assert [len(c) for c in chunks] == [1, 1]
 
 
 def test_attrs_marker_is_json_serialisable(tmp_path):

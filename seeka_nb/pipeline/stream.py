@@ -1,0 +1,333 @@
+"""Sending a stream of converted chunks as one run (layer 4).
+
+Owns :func:`send_stream` (synchronous, Ctrl-C safe like :func:`~seeka_nb.pipeline.runner.send`)
+and :func:`asend_stream`.  Chunks (core :class:`~seeka_nb.core.events.Events`) are taken one
+at a time; each is sent by an :class:`~seeka_nb.pipeline.engine.Engine` that shares with the
+others **one rate budget** (one :class:`~seeka_nb.adapters.pacing.RateLimiter`, so a 429
+slows the whole run), one transport, **one ledger and one ledger run** (claims, resume: a
+re-run sends only what the ledger does not hold), one deadline and stall watch, and one
+stop request.  Only the current chunk's events are in memory; the report keeps per order
+what :class:`~seeka_nb.pipeline.report.SendReport` shows (ID, row, status, HTTP status,
+attempts, batch, error, time) and is built once at the end, so all counts add up across
+chunks.  A dry run keeps the first :data:`DRY_RUN_BODIES` request bodies only (all of them
+would not fit in memory for a backfill).
+
+A stop (Ctrl-C, ``stop=``, deadline, stall limit, rejected credentials, a ledger that
+cannot be written) ends the current chunk as a plain send does (the rest ``pending``) and
+reads no further chunk: the report is then ``incomplete`` (never ``ok``) and running the
+same send again resumes through the ledger.  An error raised while reading or converting
+a later chunk ends the run the same way, its message in ``stopped_reason``; on the first
+chunk it is raised as is (nothing was sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from ..adapters.ledger import Ledger, LedgerError
+from ..adapters.network import proxy_for, ssl_context
+from ..adapters.pacing import RateLimiter
+from ..adapters.transport import HttpxTransport
+from ..core.events import Events
+from ..credentials import PACKAGE_VERSION, Credentials
+from ..errors import SeekaError, SendInterrupted
+from .answers import RejectionWatch, StallWatch
+from .bodies import EncodedBodies
+from .engine import Engine
+from .options import DEFAULT_LEDGER_PATH, MAX_CONCURRENCY, SendOptions, open_ledger
+from .progress import Progress
+from .report import SendReport
+from .runner import Seams, _interrupt, _wait, build_report
+
+log = logging.getLogger(__name__)
+
+#: Request bodies a streamed dry run keeps in ``report.bodies`` (the first ones).
+DRY_RUN_BODIES = 1000
+
+
+class _Control:
+    """The run's stop switch: remembers the reason and stops the current chunk's engine."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.engine: Engine | None = None
+
+    def request_stop(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        if self.engine is not None:
+            self.engine.request_stop(reason)
+
+
+async def asend_stream(
+    chunks: Iterable[Events],
+    credentials: Credentials,
+    options: SendOptions,
+    *,
+    seams: Seams | None = None,
+    only: set[str] | None = None,
+    control: _Control | None = None,
+) -> SendReport:
+    """Send every chunk in the running event loop; one report for the whole stream."""
+    seams = seams or Seams()
+    control = control or _Control()
+    choice = options.ledger
+    if options.dry_run and choice is None:  # a dry run reads an existing ledger, never makes one
+        choice = DEFAULT_LEDGER_PATH if os.path.exists(DEFAULT_LEDGER_PATH) else False
+    proxy = proxy_for(credentials.endpoint, options.proxy)
+    verify = ssl_context(truststore=options.truststore) if seams.transport is None else True
+    ledger, owned = open_ledger(choice)
+    transport = (
+        seams.transport(options)
+        if seams.transport is not None
+        else HttpxTransport(
+            timeout=options.timeout, max_connections=MAX_CONCURRENCY, proxy=proxy, verify=verify
+        )
+    )
+    run = _Run(credentials, options, seams, ledger)
+    progress = Progress(
+        0,
+        enabled=False if options.dry_run else options.progress,
+        description="Seeka" if not options.dry_run else "dry run",
+    )
+    detach = (
+        options.stop.attach(asyncio.get_running_loop(), control.request_stop)
+        if options.stop is not None
+        else None
+    )
+    log.info(
+        "streamed %s started to %s (rate %s/s, ledger %s)",
+        "dry run" if options.dry_run else "send",
+        credentials.endpoint,
+        "unpaced" if options.rate is None else f"{options.rate:g}",
+        "off" if ledger is None else "on",
+    )
+    try:
+        await run.all(chunks, transport, progress, control, only)
+    finally:
+        if detach is not None:
+            with contextlib.suppress(Exception):
+                detach()
+        with contextlib.suppress(Exception):
+            progress.close()
+        run.finish()
+        if owned and ledger is not None:
+            with contextlib.suppress(Exception):
+                ledger.close()
+        with contextlib.suppress(Exception):
+            await transport.aclose()
+    report = run.report(seams.clock() - run.t0)
+    log.info("streamed %s finished: %s", "dry run" if options.dry_run else "send", report)
+    return report
+
+
+class _Run:
+    """What the chunks of one streamed send share, and the report's parts so far."""
+
+    def __init__(
+        self, creds: Credentials, options: SendOptions, seams: Seams, ledger: Ledger | None
+    ) -> None:
+        self.creds, self.opt, self.seams, self.ledger = creds, options, seams, ledger
+        self.t0 = seams.clock()
+        self.limiter = RateLimiter(
+            None if options.dry_run else options.rate, clock=seams.clock, sleep=seams.sleep
+        )
+        self.stall = StallWatch(options.stall_limit, self.t0)
+        self.rejections = RejectionWatch()
+        self.run_id: str | None = None
+        self.frames: list[pd.DataFrame] = []
+        self.row_frames: list[pd.DataFrame] = []
+        self.bodies: list[bytes] = []
+        self.unrecorded: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.requests = 0
+        self.batches = 0
+        self.stopped: str | None = None
+        self.ledger_error: str | None = None
+        self.interrupted = False
+        self.incomplete = False
+
+    async def all(
+        self,
+        chunks: Iterable[Events],
+        transport: Any,
+        progress: Progress,
+        control: _Control,
+        only: set[str] | None,
+    ) -> None:
+        source = iter(chunks)
+        first, exhausted = True, False
+        while control.reason is None:
+            try:
+                chunk = next(source, None)
+            except SeekaError as exc:
+                if first:
+                    raise
+                self.incomplete = True
+                control.request_stop(f"the stream could not be read further: {exc}")
+                break
+            first = False
+            if chunk is None:
+                exhausted = True
+                break
+            engine = self._engine(chunk, transport, only)
+            control.engine = engine
+            if control.reason is not None:
+                engine.request_stop(control.reason)
+            progress.total += int(((chunk._table.status == "ok") & engine.universe).sum())
+            if getattr(progress, "_bar", None) is not None:
+                progress._bar.total = progress.total
+            try:
+                await engine.run(progress)
+            except asyncio.CancelledError:
+                self.interrupted = True
+                engine.request_stop("interrupted (Ctrl-C)")
+                engine._explain_pending()
+                control.request_stop("interrupted (Ctrl-C)")
+            finally:
+                control.engine = None
+                self._collect(chunk, engine)
+            if engine.stop_reason is not None and control.reason is None:
+                control.reason = engine.stop_reason
+        if control.reason is not None:
+            self.stopped = self.stopped or control.reason
+        if not exhausted:  # chunks may be left unread: their orders are in no report row
+            self.incomplete = True
+
+    def _engine(self, chunk: Events, transport: Any, only: set[str] | None) -> Engine:
+        s = self.seams
+        engine = Engine(
+            chunk,
+            self.creds,
+            self.opt,
+            transport=transport,
+            ledger=self.ledger,
+            clock=s.clock,
+            sleep=s.sleep,
+            now=s.now,
+            rng=s.rng,
+            only=only,
+            package_version=PACKAGE_VERSION,
+        )
+        engine.limiter, engine.stall, engine.rejections = self.limiter, self.stall, self.rejections
+        engine._t0, engine.run_id, engine._next_batch = self.t0, self.run_id, self.batches
+        if s.on_engine is not None:
+            s.on_engine(engine)
+        return engine
+
+    def _collect(self, chunk: Events, engine: Engine) -> None:
+        self.run_id = engine.run_id or self.run_id
+        self.batches = engine._next_batch
+        self.requests += engine.requests
+        self.unrecorded.extend(engine.unrecorded)
+        self.ledger_error = self.ledger_error or engine.ledger_error
+        room = DRY_RUN_BODIES - len(self.bodies)
+        if room > 0:
+            self.bodies.extend(engine.bodies[:room])
+        for k, v in engine.counts().items():
+            self.counts[k] = self.counts.get(k, 0) + v
+        part = build_report(chunk, engine, elapsed=0.0, interrupted=False)
+        self.frames.append(part.frame)
+        self.row_frames.append(part.row_frame)
+        if engine.stop_reason is not None and self.stopped is None:
+            self.stopped = engine.stop_reason
+
+    def finish(self) -> None:
+        """End the ledger run (its claims are released even when that cannot be written)."""
+        try:
+            if self.ledger is not None and self.run_id is not None:
+                self.ledger.finish_run(self.run_id, self.counts)
+        except (LedgerError, Exception) as exc:
+            self.ledger_error = self.ledger_error or str(exc) or type(exc).__name__
+
+    def report(self, elapsed: float) -> SendReport:
+        frame = _concat(self.frames)
+        return SendReport(
+            frame=frame,
+            row_frame=_concat(self.row_frames, index=True),
+            endpoint=self.creds.endpoint,
+            dry_run=self.opt.dry_run,
+            elapsed=elapsed,
+            requests=self.requests,
+            throttles=self.limiter.throttles,
+            run_id=self.run_id,
+            interrupted=self.interrupted,
+            stopped_reason=self.stopped,
+            bodies=EncodedBodies(self.bodies),
+            unrecorded=list(dict.fromkeys(self.unrecorded)),
+            ledger_error=self.ledger_error,
+            ledger_used=self.ledger is not None and not self.opt.dry_run,
+            incomplete=self.incomplete,
+        )
+
+
+def _concat(frames: list[pd.DataFrame], *, index: bool = False) -> pd.DataFrame:
+    if not frames:
+        columns = ["activity_id", "status"] if index else ["activity_id", "row", "status"]
+        return pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=not index)
+
+
+def send_stream(
+    chunks: Iterable[Events],
+    credentials: Credentials,
+    options: SendOptions,
+    *,
+    seams: Seams | None = None,
+    only: set[str] | None = None,
+    wait: Callable[[threading.Thread], None] | None = None,
+) -> SendReport:
+    """Send a stream from synchronous code: one event loop in a worker thread joined before
+    returning; Ctrl-C stops the run and raises :class:`~seeka_nb.errors.SendInterrupted`
+    with the report (see the module docstring).  ``wait`` is a test seam, as in
+    :func:`~seeka_nb.pipeline.runner.send`."""
+    control = _Control()
+    box: dict[str, Any] = {"engine": control}
+    ready, done = threading.Event(), threading.Event()
+
+    async def main() -> SendReport:
+        box["task"] = asyncio.current_task()
+        box["loop"] = asyncio.get_running_loop()
+        ready.set()
+        return await asend_stream(
+            chunks, credentials, options, seams=seams, only=only, control=control
+        )
+
+    def target() -> None:
+        try:
+            with asyncio.Runner() as loop_runner:
+                box["report"] = loop_runner.run(main())
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+        finally:
+            ready.set()
+            done.set()
+
+    worker = threading.Thread(target=target, name="seeka-nb-stream", daemon=True)
+    worker.start()
+    try:
+        (wait or (lambda _: _wait(done)))(worker)
+        done.wait()
+        worker.join()
+    except KeyboardInterrupt:
+        _interrupt(worker, box, ready, done)
+        report = box.get("report")
+        raise SendInterrupted(
+            "Send interrupted: what Seeka acknowledged is recorded; "
+            f"{report.counts['pending'] if report else 'the remaining'} orders read so far "
+            "are pending. Run the same send again to send only what is left.",
+            report=report,
+        ) from None
+    if "error" in box:
+        raise box["error"]
+    return box["report"]

@@ -1,0 +1,272 @@
+"""``EventStream``: orders bigger than memory, converted and sent chunk by chunk (layer 5).
+
+An :class:`EventStream` wraps a *factory* of converted chunks (core ``Events``, usually
+from :func:`seeka_nb.core.stream.convert_frames`); each pass over the stream calls the
+factory again (a file is read again), so nothing but the current chunk is held.
+:func:`stream_orders` builds one from a file read with ``read_orders(path, chunksize=)``.
+
+``issues()``, ``duplicates()`` and ``summary()`` come from one analysis pass, kept (issue
+and finding rows, counts: never the events).  ``send()`` sends through
+:func:`seeka_nb.pipeline.stream.send_stream` - one report, one rate budget, one ledger -
+after that analysis: an activity ID found in several chunks, not adjacent (an unsorted
+file), is held back in *every* chunk (``split_order``), never sent twice nor with a partial
+total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .adapters.ledger import Ledger
+from .adapters.readers import read_orders
+from .core import events as core_events
+from .core.dedup import DUPLICATE_COLUMNS, DuplicateFindings
+from .core.display import money_by_currency, plural
+from .core.mapping import MappingSpec
+from .core.stream import StreamChunk, convert_frames, hold_back, merge_issues, split_hashes
+from .credentials import Credentials
+from .errors import ConfigurationError
+from .pipeline import runner
+from .pipeline.options import Resend, SendOptions
+from .pipeline.report import SendReport
+from .pipeline.stop import StopSignal
+from .pipeline.stream import send_stream
+
+__all__ = ["EventStream", "stream_orders"]
+
+_SEND_OPTIONS = (
+    "dry_run",
+    "ledger",
+    "resend",
+    "rate",
+    "concurrency",
+    "timeout",
+    "max_retries",
+    "deadline",
+    "stall_limit",
+    "progress",
+    "proxy",
+    "truststore",
+    "stop",
+)
+_COUNTS = ("rows", "orders", "to_send", "held_back_error", "held_back_excluded")
+_MORE = ("rows_without_id", "line_items")
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    issues: pd.DataFrame
+    duplicates: pd.DataFrame
+    summary: dict[str, Any]
+    split: np.ndarray  # sorted hashes of IDs split across chunks
+
+
+class EventStream:
+    """A re-iterable stream of converted chunks (see the module docstring)."""
+
+    def __init__(
+        self, chunks: Callable[[], Iterable[core_events.Events]], *, description: str = ""
+    ) -> None:
+        if not callable(chunks):
+            raise ConfigurationError(
+                "EventStream needs a function that returns the chunks (called again for each "
+                "pass), e.g. EventStream(lambda: convert_frames(pd.read_csv(path, "
+                "chunksize=100_000))), or use seeka_nb.stream_orders(path, chunksize=...)."
+            )
+        self._chunks = chunks
+        self.description = description
+
+    def __iter__(self) -> Iterator[core_events.Events]:
+        """One pass over the converted chunks (the factory is called again)."""
+        return iter(self._chunks())
+
+    # --- the whole stream's checks ------------------------------------------------------
+    @functools.cached_property
+    def _analysis(self) -> _Analysis:
+        issues: list[pd.DataFrame] = []
+        findings: list[pd.DataFrame] = []
+        totals: dict[str, Any] = {k: 0 for k in (*_COUNTS, *_MORE)}
+        revenue: dict[str, float] = {}
+        preset, decided, chunks = "", False, 0
+        for chunk in self:
+            chunks += 1
+            s = chunk.summary()
+            for k in totals:
+                totals[k] += s[k]
+            for cur, value in s["revenue"].items():
+                revenue[cur] = revenue.get(cur, 0.0) + value
+            preset = preset or s["preset"]
+            issues.append(chunk._table.issues)
+            findings.append(chunk._duplicates)
+            if isinstance(chunk, StreamChunk):
+                decided = chunk.date_decided
+                if len(chunk.stream_duplicates):
+                    findings.append(chunk.stream_duplicates)
+        merged = merge_issues(issues, decided)
+        dups = (
+            pd.concat(findings, ignore_index=True)
+            if findings
+            else pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
+        )
+        sev = merged["severity"].value_counts()
+        summary = {
+            **totals,
+            "revenue": {k: round(v, 6) for k, v in revenue.items()},
+            "issues": {str(k): int(sev.get(k, 0)) for k in ("error", "excluded", "warning")},
+            "duplicates": len(dups),
+            "preset": preset,
+            "chunks": chunks,
+        }
+        return _Analysis(merged, dups, summary, split_hashes(dups))
+
+    def issues(self) -> pd.DataFrame:
+        """Every problem of the whole stream, as ``Events.issues`` (frame-level ones once)."""
+        return self._analysis.issues.copy()
+
+    def duplicates(self) -> pd.DataFrame:
+        """Activity-ID findings of the whole stream, as ``Events.duplicates()``, plus
+        ``split_order`` rows for IDs that come back in a later chunk."""
+        return DuplicateFindings(self._analysis.duplicates.copy())
+
+    def summary(self) -> dict[str, Any]:
+        """Counts over the whole stream, as ``Events.summary()`` (plus ``chunks``)."""
+        return dict(self._analysis.summary)
+
+    def __repr__(self) -> str:
+        what = f" {self.description}" if self.description else ""
+        if "_analysis" not in self.__dict__:
+            return f"<seeka_nb.EventStream{what}: not read yet (.summary() reads it once)>"
+        s = self._analysis.summary
+        return (
+            f"<seeka_nb.EventStream{what}: {plural(s['to_send'], 'order')} to send from "
+            f"{plural(s['rows'], 'row')} in {plural(s['chunks'], 'chunk')}; held back: "
+            f"{s['held_back_error']} with errors, {s['held_back_excluded']} excluded; revenue "
+            f"{money_by_currency(s['revenue'])}; {plural(s['duplicates'], 'duplicate finding')}>"
+        )
+
+    # --- sending ------------------------------------------------------------------------
+    def send(
+        self,
+        credentials: Credentials | None = None,
+        *,
+        dry_run: bool = False,
+        ledger: str | os.PathLike[str] | Ledger | bool | None = None,
+        resend: Resend = "none",
+        rate: float | None = SendOptions.rate,
+        concurrency: int | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 8,
+        deadline: float | None = None,
+        stall_limit: float | None = SendOptions.stall_limit,
+        progress: bool | Callable[[int, int], None] | None = None,
+        proxy: str | None = None,
+        truststore: bool = False,
+        stop: StopSignal | None = None,
+        _seams: runner.Seams | None = None,
+    ) -> SendReport:
+        """Send the whole stream: the keywords of :meth:`seeka_nb.Events.send`; one
+        :class:`~seeka_nb.SendReport` for the run (a dry run keeps the first 1,000 request
+        bodies in ``report.bodies``).  Reads the stream twice: once to find activity IDs
+        split across chunks (held back, see the module docstring; the analysis is kept for
+        ``issues()``/``summary()``), once to send.  Re-running sends only what the ledger
+        does not hold; Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report."""
+        creds = credentials if credentials is not None else Credentials.from_env()
+        given = locals()
+        options = SendOptions(**{k: given[k] for k in _SEND_OPTIONS})
+        return self._send(creds, options, _seams, None)
+
+    def _send(
+        self,
+        creds: Credentials,
+        options: SendOptions,
+        seams: runner.Seams | None,
+        only: set[str] | None,
+    ) -> SendReport:
+        split = self._analysis.split
+        chunks = (hold_back(chunk, split) for chunk in self)
+        report = send_stream(chunks, creds, options, seams=seams, only=only)
+        report._again = _StreamRetrier(self, creds, options, seams)
+        return report
+
+
+class _StreamRetrier:
+    """What ``report.retry()`` calls for a streamed send: the stream again, for some IDs."""
+
+    def __init__(
+        self,
+        stream: EventStream,
+        creds: Credentials,
+        options: SendOptions,
+        seams: runner.Seams | None,
+    ) -> None:
+        self.stream, self.creds, self.options, self.seams = stream, creds, options, seams
+
+    def __call__(
+        self, activity_ids: list[str], credentials: Credentials | None = None
+    ) -> SendReport:
+        creds = credentials if credentials is not None else self.creds
+        if creds.secret_key.withheld:
+            raise ConfigurationError(
+                "This report came from a pickle (or another process), which never holds the "
+                "public key: pass the credentials to retry, report.retry(credentials)."
+            )
+        return self.stream._send(creds, self.options, self.seams, set(activity_ids))
+
+    def __getstate__(self) -> dict[str, Any]:
+        options = self.options
+        if isinstance(options.ledger, Ledger):
+            options = replace(options, ledger=str(options.ledger.path))
+        if callable(options.progress):
+            options = replace(options, progress=None)
+        return {"stream": self.stream, "creds": self.creds, "options": options, "seams": None}
+
+
+def stream_orders(
+    path: str | os.PathLike[str],
+    *,
+    chunksize: int = 100_000,
+    mapping: MappingSpec | None = None,
+    preset: str | None = None,
+    tz: str | dt.tzinfo | None = None,
+    dayfirst: bool | None = None,
+    consent: str | None = None,
+    currency: str | None = None,
+    status_policy: dict[str, str] | None = None,
+    **read_options: Any,
+) -> EventStream:
+    """An :class:`EventStream` over an export file too big for memory: each pass reads
+    ``path`` with ``read_orders(path, chunksize=chunksize, **read_options)`` and converts
+    the chunks with the ``to_events`` keywords.  Rows of one order must be adjacent (an
+    export sorted by order); see :mod:`seeka_nb.core.stream`."""
+    if isinstance(path, str | os.PathLike):
+        name = os.path.basename(os.fsdecode(path))
+    else:
+        raise ConfigurationError(
+            "stream_orders needs a file path (the file is read again for each pass); for an "
+            "open file object use EventStream(lambda: convert_frames(...))."
+        )
+
+    def chunks() -> Iterator[core_events.Events]:
+        with read_orders(path, chunksize=chunksize, **read_options) as frames:
+            yield from convert_frames(
+                frames,
+                mapping,
+                preset=preset,
+                tz=tz,
+                dayfirst=dayfirst,
+                consent=consent,
+                currency=currency,
+                status_policy=status_policy,
+                now=time.time(),
+            )
+
+    return EventStream(chunks, description=name)

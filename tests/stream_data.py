@@ -1,0 +1,46 @@
+"""Generated order exports for the streaming tests: one row per line item, the rows of
+each order adjacent (``shuffle=True`` scatters them), a few orders with problems."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def orders_frame(n_orders: int, *, seed: int = 0, max_lines: int = 4) -> pd.DataFrame:
+    """``n_orders`` orders of 1..max_lines rows, text columns as ``read_orders`` gives."""
+    rng = np.random.default_rng(seed)
+    lines = rng.integers(1, max_lines + 1, n_orders)
+    order = np.repeat(np.arange(n_orders), lines)
+    n = order.size
+    ids = np.array([f"SO-{10_000 + i}" for i in range(n_orders)], dtype=object)
+    price = rng.integers(100, 10_000, n) / 100
+    qty = rng.integers(1, 4, n)
+    line_total = price * qty
+    total = pd.Series(line_total).groupby(order).transform("sum").to_numpy()
+    seconds = 1_700_000_000 + order * 61
+    when = pd.to_datetime(seconds, unit="s").strftime("%Y-%m-%d %H:%M:%S") + " +0000"
+    currency = np.where(order % 97 == 5, None, "AUD")  # a few orders without a currency
+    email = np.array([f"buyer{i % 5000}@example.com" for i in order], dtype=object)
+    return pd.DataFrame(
+        {
+            "order_id": pd.array(ids[order], dtype="str"),
+            "created_at": pd.array(np.asarray(when, dtype=object), dtype="str"),
+            "email": pd.array(email, dtype="str"),
+            "currency": pd.array(currency, dtype="str"),
+            "sku": pd.array([f"SKU{k % 50}" for k in range(n)], dtype="str"),
+            "unit_price": price,
+            "quantity": qty,
+            "total": np.round(total, 2),
+        }
+    )
+
+
+def chunks_of(df: pd.DataFrame, sizes: list[int]) -> list[pd.DataFrame]:
+    """``df`` cut into consecutive chunks of the given sizes (cycled), index kept."""
+    out, start, k = [], 0, 0
+    while start < len(df):
+        size = sizes[k % len(sizes)]
+        out.append(df.iloc[start : start + size])
+        start, k = start + size, k + 1
+    return out

@@ -1,0 +1,94 @@
+"""seeka_nb.EventStream and stream_orders: whole-stream issues, duplicates and summary
+without holding the events; one send for the whole stream that never sends a split order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from stream_data import chunks_of, orders_frame
+
+import seeka_nb
+from seeka_nb import Credentials, EventStream, Sandbox, stream_orders
+from seeka_nb.core.stream import convert_frames
+from seeka_nb.errors import ConfigurationError
+
+KEY = "pk_test_SECRETSECRET9876"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(rate_limit=None, seed=1) as sb:
+        yield sb
+
+
+@pytest.fixture
+def creds(sandbox: Sandbox) -> Credentials:
+    return Credentials("org-test", KEY, endpoint=sandbox.ingest_url)
+
+
+def test_stream_orders_matches_the_in_memory_path(tmp_path: Path) -> None:
+    df = orders_frame(150, seed=5)
+    path = tmp_path / "orders.csv"
+    df.to_csv(path, index=False)
+    whole = seeka_nb.read_orders(path).seeka.to_events()
+    stream = stream_orders(path, chunksize=40)
+    assert "not read yet" in repr(stream)
+    chunk_events = [e for c in stream for e in c.to_list()]
+    assert chunk_events == whole.to_list()
+    pd.testing.assert_frame_equal(stream.issues(), whole.issues)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(stream.duplicates()), pd.DataFrame(whole.duplicates())
+    )
+    s, w = stream.summary(), whole.summary()
+    assert s.pop("chunks") >= 4
+    assert s.pop("revenue") == pytest.approx(w.pop("revenue"))
+    assert s == w
+    assert "orders.csv" in repr(stream) and "to send" in repr(stream)
+
+
+def test_send_holds_back_every_block_of_a_split_order(
+    tmp_path: Path, sandbox: Sandbox, creds: Credentials
+) -> None:
+    df = orders_frame(40, seed=6, max_lines=2)
+    back = df[df["order_id"] == "SO-10003"]
+    df = pd.concat([df, back], ignore_index=True)  # an unsorted file: SO-10003 comes back
+    stream = EventStream(lambda: convert_frames(chunks_of(df, [10]), now=1.8e9))
+    dups = stream.duplicates()
+    assert ("SO-10003", "split_order") in set(zip(dups["activity_id"], dups["kind"], strict=True))
+    report = stream.send(creds, rate=None, ledger=str(tmp_path / "l.sqlite"))
+    sent = [e["ev"]["payload"]["activityId"] for e in sandbox.events]
+    assert "SO-10003" not in sent  # neither a partial first block nor the later one
+    frame = report.to_frame()
+    held = frame[frame["activity_id"] == "SO-10003"]
+    assert len(held) == 2 and set(held["status"]) == {"invalid"}
+    assert held["error"].str.contains("sort the file by order").all()
+    assert len(sent) == len(set(sent))
+    assert report.ok
+
+
+def test_send_resumes_and_dry_run(tmp_path: Path, sandbox: Sandbox, creds: Credentials) -> None:
+    df = orders_frame(90, seed=7)
+    path = tmp_path / "orders.csv"
+    df.to_csv(path, index=False)
+    stream = stream_orders(path, chunksize=25)
+    dry = stream.send(creds, dry_run=True, ledger=False)
+    assert dry.dry_run and sandbox.stats()["requests"] == 0
+    ledger = str(tmp_path / "ledger.sqlite")
+    first = stream.send(creds, rate=None, ledger=ledger)
+    assert first.ok and first.counts["sent"] == dry.counts["dry_run"]
+    second = stream_orders(path, chunksize=25).send(creds, rate=None, ledger=ledger)
+    assert second.counts["sent"] == 0 and second.counts["already_sent"] == first.counts["sent"]
+
+
+def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="function"):
+        EventStream([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="file path"):
+        stream_orders(object())  # type: ignore[arg-type]
+    path = tmp_path / "orders.csv"
+    orders_frame(3).to_csv(path, index=False)
+    with pytest.raises(ConfigurationError, match="chunksize"):
+        list(stream_orders(path, chunksize=0))
