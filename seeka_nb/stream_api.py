@@ -109,14 +109,13 @@ class EventStream:
             findings.append(chunk._duplicates)
             if isinstance(chunk, StreamChunk):
                 decided = chunk.date_decided
-                if len(chunk.stream_duplicates):
-                    findings.append(chunk.stream_duplicates)
+                findings.append(chunk.stream_duplicates)
         merged = merge_issues(issues, decided)
-        dups = (
-            pd.concat(findings, ignore_index=True)
-            if findings
-            else pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
-        )
+        found = [f for f in findings if len(f)]  # empty ones would turn text columns object
+        if found:
+            dups = pd.concat(found, ignore_index=True)
+        else:
+            dups = findings[0] if findings else pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
         sev = merged["severity"].value_counts()
         summary = {
             **totals,
