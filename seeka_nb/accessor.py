@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .adapters.phone_pool import PhonePool
 from .api import Events
 from .core.build import build_table, prepare
 from .core.mapping import ColumnMapping, MappingSpec
@@ -74,17 +75,21 @@ class SeekaAccessor:
         default, with a warning listing the values, or ``"hold"``).  E.g.
         ``status_policy={"pending": "send", "partially_refunded": "net"}``.
         """
-        table = build_table(
-            self._df,
-            mapping,
-            preset=_preset_name(self._df, preset),
-            tz=tz,
-            dayfirst=dayfirst,
-            consent=consent,
-            currency=currency,
-            status_policy=status_policy,
-            now=time.time(),  # the core reads no clock: order times are bounded by this
-        )
+        # Many distinct phones are validated partly in a helper process (none is started
+        # for a few thousand or less); it ends with the conversion.
+        with PhonePool() as phones:
+            table = build_table(
+                self._df,
+                mapping,
+                preset=_preset_name(self._df, preset),
+                tz=tz,
+                dayfirst=dayfirst,
+                consent=consent,
+                currency=currency,
+                status_policy=status_policy,
+                now=time.time(),  # the core reads no clock: order times are bounded by this
+                phone_validator=phones,
+            )
         return Events(table)
 
     def check_duplicates(

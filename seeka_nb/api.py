@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .adapters.ledger import Ledger
+from .adapters.ledger import Ledger, is_postgres_url, strip_password
 from .core import events as core_events
 from .credentials import Credentials
 from .errors import ConfigurationError
@@ -159,7 +159,9 @@ class Retrier:
     def __getstate__(self) -> dict[str, Any]:
         options = self.options
         if isinstance(options.ledger, Ledger):  # an open connection does not travel
-            options = replace(options, ledger=str(options.ledger.path))
+            options = replace(options, ledger=options.ledger.portable_target)
+        if is_postgres_url(options.ledger):  # nor a password: PGPASSWORD/.pgpass there
+            options = replace(options, ledger=strip_password(str(options.ledger)))
         if callable(options.progress):
             options = replace(options, progress=None)
         return {"events": self.events, "creds": self.creds, "options": options, "seams": None}

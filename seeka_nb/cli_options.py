@@ -222,8 +222,10 @@ def add_send(parser: argparse.ArgumentParser) -> None:
     where = ledger.add_mutually_exclusive_group()
     where.add_argument(
         "--ledger",
-        metavar="PATH",
-        help="ledger file (default .seeka/ledger.sqlite in the current folder)",
+        metavar="PATH_OR_URL",
+        help="ledger file (default .seeka/ledger.sqlite in the current folder), or a "
+        "postgresql://user@host/db URL for scheduled jobs on short-lived workers (give the "
+        "password through PGPASSWORD or ~/.pgpass, not on the command line)",
     )
     where.add_argument(
         "--no-ledger",

@@ -146,6 +146,25 @@ def test_exit_130_interrupted(env, tmp_path, monkeypatch, capsys) -> None:
     assert result["exit_code"] == 130 and "interrupted" in err
 
 
+def test_a_postgresql_ledger_url(env, tmp_path, capsys, pg_server) -> None:
+    """``--ledger postgresql://...``: a scheduled job's ledger outlives its worker; a ledger
+    that cannot be reached is exit 4 with a message that never shows the password."""
+    from pg_server import PASSWORD
+
+    url = pg_server.new_database()
+    assert main(["send", _csv(tmp_path), "-q", "--ledger", url]) == 0
+    assert PASSWORD not in "".join(capsys.readouterr())
+    assert main(["send", _csv(tmp_path), "--json", "-v", "--ledger", url]) == 0
+    result, err = _json(capsys)
+    assert result["report"]["counts"] == {"already_sent": 2} and len(env.events) == 2
+    assert not (tmp_path / ".seeka").exists() and PASSWORD not in err
+    wrong = url.replace(PASSWORD, PASSWORD + "x")
+    assert main(["send", _csv(tmp_path), "--json", "--ledger", wrong]) == ExitCode.CONFIG == 4
+    captured = capsys.readouterr()
+    assert "Cannot connect to the PostgreSQL ledger" in captured.err
+    assert PASSWORD not in captured.err + captured.out
+
+
 def test_ledger_path_and_no_ledger(env, tmp_path, capsys) -> None:
     ledger = tmp_path / "elsewhere" / "sent.sqlite"
     assert main(["send", _csv(tmp_path), "-q", "--ledger", str(ledger)]) == 0

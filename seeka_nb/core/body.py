@@ -27,6 +27,7 @@ from ..schema import (
     PRODUCT_FIELDS,
 )
 from .build import OrderTable
+from .fragments import FragmentEncoder
 from .values import is_present
 
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
@@ -93,19 +94,7 @@ class BodyBuilder:
         n = table.n_orders
         self.activity_id = table.activity_id.tolist()
         self.time = table.time.tolist()
-        commerce: list[tuple[str, np.ndarray]] = [
-            (k, table.text[k]) for k in COMMERCE_STRING_FIELDS if k in table.text
-        ]
-        commerce += [
-            (k, _money_object(table.money[k])) for k in COMMERCE_MONEY_FIELDS if k in table.money
-        ]
-        keys, self.c_code, self.c_vals = _patterns(commerce, n)
-        self.c_make = [dict_maker(k) for k in keys]
-        prods = table.products
-        pcols = [(k, prods.columns[k]) for k in PRODUCT_FIELDS if k in prods.columns]
-        keys, self.p_code, self.p_vals = _patterns(pcols, len(prods.row_pos))
-        self.p_make = [dict_maker(k) for k in keys]
-        self.p_off = prods.offsets.tolist()
+        self.p_off = table.products.offsets.tolist()
         self.pid = table.text["seekaPId"].tolist() if "seekaPId" in table.text else None
         tcf = table.text.get("tcfConsentString")
         self.tcf = tcf.tolist() if tcf is not None else None
@@ -121,49 +110,39 @@ class BodyBuilder:
             self.addresses.append((makers, code, vals))
 
     @functools.cached_property
+    def _commerce(self) -> tuple[list[Callable[..., dict[str, Any]]], list[int], list[Any]]:
+        """Dict makers, pattern per order and value tuples of the commerce objects."""
+        t = self._table
+        commerce: list[tuple[str, np.ndarray]] = [
+            (k, t.text[k]) for k in COMMERCE_STRING_FIELDS if k in t.text
+        ]
+        commerce += [(k, _money_object(t.money[k])) for k in COMMERCE_MONEY_FIELDS if k in t.money]
+        keys, code, vals = _patterns(commerce, t.n_orders)
+        return [dict_maker(k) for k in keys], code, vals
+
+    @functools.cached_property
+    def _products(self) -> tuple[list[Callable[..., dict[str, Any]]], list[int], list[Any]]:
+        """Dict makers, pattern per product and value tuples of the products."""
+        prods = self._table.products
+        pcols = [(k, prods.columns[k]) for k in PRODUCT_FIELDS if k in prods.columns]
+        keys, code, vals = _patterns(pcols, len(prods.row_pos))
+        return [dict_maker(k) for k in keys], code, vals
+
+    @functools.cached_property
     def _identity_codes(self) -> np.ndarray | None:
         """Per order, a code shared by orders whose identity object is the same (or
         ``None`` when few repeat or a value could not be keyed exactly)."""
         return identity_codes(self._table)
 
     def encoded_bodies(self, orders: Sequence[int], size: int) -> Iterator[bytes]:
-        """The bodies of :meth:`bodies` as JSON bytes.  Each distinct identity object is
-        encoded once and embedded as an ``orjson.Fragment``: the same bytes, less work."""
-        codes = self._identity_codes
-        if codes is None:
-            for body in self.bodies(orders, size):
-                yield encode(body)
-            return
+        """The bodies of :meth:`bodies` as JSON bytes, the same bytes, put together from
+        fragments encoded once per distinct value (:mod:`seeka_nb.core.fragments`)."""
         size = max(1, min(int(size), MAX_EVENTS_PER_REQUEST))
-        cache: dict[int, orjson.Fragment] = {}
-        code_of = codes.tolist()
-        c_make, c_code, c_vals = self.c_make, self.c_code, self.c_vals
-        p_off, products, identity = self.p_off, self.products, self.identity
-        aid, tim = self.activity_id, self.time
-        dumps, fragment = orjson.dumps, orjson.Fragment
-        for start in range(0, len(orders), size):
-            data = []
-            for i in orders[start : start + size]:
-                frag = cache.get(code_of[i])
-                if frag is None:
-                    frag = cache[code_of[i]] = fragment(dumps(identity(i)))
-                commerce = c_make[c_code[i]](c_vals[i])
-                if p_off[i + 1] > p_off[i]:
-                    commerce["products"] = products(i)
-                data.append(
-                    {
-                        "ev": {
-                            "id": frag,
-                            "payload": {
-                                "activityName": ACTIVITY_NAME_ORDER,
-                                "activityId": aid[i],
-                                "time": tim[i],
-                                "commerce": commerce,
-                            },
-                        }
-                    }
-                )
-            yield dumps({"data": data})
+        return self._fragments.bodies(orders, size)
+
+    @functools.cached_property
+    def _fragments(self) -> FragmentEncoder:
+        return FragmentEncoder(self._table, self.identity, self._identity_codes)
 
     def identity(self, i: int) -> dict[str, Any]:
         """The ``ev.id`` object of order ``i``."""
@@ -191,15 +170,16 @@ class BodyBuilder:
     def products(self, i: int) -> list[dict[str, Any]]:
         """The products of order ``i`` (empty list when it has none)."""
         lo, hi = self.p_off[i], self.p_off[i + 1]
-        if len(self.p_make) == 1:
-            make = self.p_make[0]
-            return [make(t) for t in self.p_vals[lo:hi]]
-        pm = self.p_make
-        return [pm[c](t) for c, t in zip(self.p_code[lo:hi], self.p_vals[lo:hi], strict=False)]
+        pm, p_code, p_vals = self._products
+        if len(pm) == 1:
+            make = pm[0]
+            return [make(t) for t in p_vals[lo:hi]]
+        return [pm[c](t) for c, t in zip(p_code[lo:hi], p_vals[lo:hi], strict=False)]
 
     def event(self, i: int) -> dict[str, Any]:
         """The full event of order ``i``: ``{"ev": {"id": ..., "payload": ...}}``."""
-        commerce = self.c_make[self.c_code[i]](self.c_vals[i])
+        c_make, c_code, c_vals = self._commerce
+        commerce = c_make[c_code[i]](c_vals[i])
         if self.p_off[i + 1] > self.p_off[i]:
             commerce["products"] = self.products(i)
         return {
@@ -226,7 +206,7 @@ def _str_codes(values: np.ndarray, present: np.ndarray) -> np.ndarray | None:
     """Codes of the present values (-1 where absent); ``None`` unless every present
     value is a ``str`` (so equal codes mean equal JSON)."""
     codes, uniques = pd.factorize(values[present])
-    if (codes < 0).any() or not all(type(u) is str for u in uniques):
+    if (codes < 0).any() or not set(map(type, uniques)) <= {str}:
         return None
     out = np.full(len(values), -1, dtype=np.int64)
     out[present] = codes
@@ -264,11 +244,13 @@ def identity_codes(table: OrderTable) -> np.ndarray | None:
         return None
     if not parts:
         return np.zeros(n, dtype=np.int64)
-    mat = np.stack([p for p in parts if p is not None], axis=1)
-    _, inverse = np.unique(mat, axis=0, return_inverse=True)
-    codes = inverse.reshape(-1).astype(np.int64)
+    codes = np.zeros(n, dtype=np.int64)
+    for p in parts:  # one code per distinct combination (hashing, not sorting rows)
+        assert p is not None
+        combined = codes * (int(p.max(initial=-1)) + 2) + (p + 1)
+        codes = pd.factorize(combined)[0].astype(np.int64)
     codes[own] = codes.max(initial=0) + 1 + np.flatnonzero(own)
-    if np.unique(codes).size * 3 > 2 * n:  # few orders share an identity: no gain
+    if len(pd.unique(codes)) * 3 > 2 * n:  # few orders share an identity: no gain
         return None
     return codes
 

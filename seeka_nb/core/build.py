@@ -29,13 +29,14 @@ from . import identity
 from .amounts import check_value_and_currency, order_amounts, require_value
 from .consent_checks import check_consent_column, check_consent_value, warn_frame
 from .context import Context, check_currency, currency_codes, line_dupes
-from .customers import addresses, identity_lists
+from .customers import addresses, identity_lists, prefetch_phones
 from .grouping import Ragged, first_positions
 from .issues import IssueLog
 from .lines import Products
 from .mapping import ColumnMapping, MappingSpec, check_mapping_argument, resolve_mapping
 from .money import minor_units_of, round_money
 from .ordering import number_orders
+from .phone_rules import PhoneValidator
 from .presets import Preset, get_preset, looks_like
 from .status import apply_policy, check_policy, read_status, status_columns_note
 from .times import format_utc, parse_times, time_bounds
@@ -124,6 +125,7 @@ def build_table(
     currency: str | None = None,
     status_policy: Mapping[str, str] | None = None,
     now: float | None = None,
+    phone_validator: PhoneValidator | None = None,
 ) -> OrderTable:
     """Convert order rows to an :class:`OrderTable` (see the module docstring).
 
@@ -132,7 +134,8 @@ def build_table(
     (see :mod:`seeka_nb.core.status`).  ``now`` (UTC epoch seconds, from the caller: the
     core reads no clock) bounds order times: a time before ``EARLIEST_ORDER_TIME`` or more
     than ``MAX_FUTURE_SECONDS`` after ``now`` is an error (``None``: only the lower bound
-    is checked).
+    is checked).  ``phone_validator`` checks distinct phone numbers (default: in this
+    process; see :mod:`seeka_nb.core.phone_rules`).
     """
     work, pre, cmap = prepare(df, mapping, preset)
     policy = check_policy({**pre.status_policy, **(status_policy or {})})
@@ -190,7 +193,10 @@ def build_table(
     if hint:
         log.add([-1], code="looks_like_preset", severity="warning", message=hint)
     warn_frame(log, consent_warnings)
-    return _convert(ctx, pre, tz, dayfirst, consent, currency, policy, value_expected, now)
+    prefetch_phones(ctx, phone_validator)  # a helper process may start on phones now
+    return _convert(
+        ctx, pre, tz, dayfirst, consent, currency, policy, value_expected, now, phone_validator
+    )
 
 
 def _convert(
@@ -203,6 +209,7 @@ def _convert(
     policy: dict[str, str],
     value_expected: bool,
     now: float | None = None,
+    phone_validator: PhoneValidator | None = None,
 ) -> OrderTable:
     cmap, log = ctx.cmap, ctx.log
     activity_id, raw_ids = number_orders(ctx, pre.group_by)
@@ -353,7 +360,7 @@ def _convert(
         cc = addr.get("countryCode")
         if cc is not None:
             region = np.where(is_present(region), region, cc)
-    lists = identity_lists(ctx, region, dayfirst)
+    identity_mark = log.mark()  # identity lists are built last (see below), reported here
 
     # --- money, products and totals -----------------------------------------------------
     money, products = order_amounts(
@@ -373,6 +380,11 @@ def _convert(
         if net is not None:
             money["totalPrice"] = round_money(net, cur)
     check_value_and_currency(ctx, money, products, cur, first_row, value_expected)
+    time_text, dupes = format_utc(time_utc), line_dupes(ctx)
+
+    # --- identity lists: last, so that a phone validator working elsewhere has had time
+    with log.insert_at(identity_mark):
+        lists = identity_lists(ctx, region, dayfirst, phone_validator)
 
     # --- identity presence and status ---------------------------------------------------
     has_identity = np.zeros(n_orders, dtype=bool)
@@ -415,7 +427,7 @@ def _convert(
         activity_id=activity_id,
         first_row=first_row,
         n_rows=n_rows,
-        time=format_utc(time_utc),
+        time=time_text,
         time_utc=time_utc,
         status=status,
         text=text,
@@ -427,7 +439,7 @@ def _convert(
         mapping=cmap,
         conflicts=conflicts,
         conflict_values=ctx.conflict_values,
-        line_dupes=line_dupes(ctx),
+        line_dupes=dupes,
         preset=pre.name,
     )
 

@@ -15,6 +15,7 @@ from ..schema import ADDRESS_FIELDS, IDENTITY_LIST_FIELDS, MAX_TEXT_LENGTH
 from . import identity
 from .context import Context
 from .grouping import Ragged, distinct_per_order
+from .phone_rules import PhoneValidator
 from .values import Coded, to_text, truncate
 
 
@@ -56,8 +57,36 @@ def addresses(ctx: Context, conflicts: dict[str, np.ndarray]) -> tuple[dict[str,
     return tuple(sets)
 
 
-def identity_lists(ctx: Context, region: np.ndarray, dayfirst: bool) -> dict[str, Ragged]:
-    """Distinct valid values per order for email, phone, firstName, lastName and dob."""
+def prefetch_phones(ctx: Context, validate: PhoneValidator | None) -> None:
+    """Hand ``validate.prefetch`` (when it has one) the likely distinct (phone, region)
+    pairs, taking each row's own country as its region, before orders are even formed.
+
+    Only a head start: :func:`identity_lists` asks for the exact pairs later, with the
+    order's country, and anything not prefetched is validated then.
+    """
+    prefetch = getattr(validate, "prefetch", None)
+    cols = ctx.cmap.columns("phone")
+    if prefetch is None or not cols:
+        return
+    region = Coded(
+        np.full(ctx.n, -1, dtype=np.int64), np.empty(0, dtype=object), np.zeros(ctx.n, bool)
+    )
+    for name in ("countryCode", "country"):
+        if name in ctx.cmap:
+            region, _ = identity.country_codes(to_text(ctx.series(ctx.cmap.columns(name)[0])))
+            break
+    for col in cols:
+        _, _, numbers, regions = identity.phone_pairs(to_text(ctx.series(col)), region)
+        prefetch(numbers, regions)
+
+
+def identity_lists(
+    ctx: Context, region: np.ndarray, dayfirst: bool, validate: PhoneValidator | None = None
+) -> dict[str, Ragged]:
+    """Distinct valid values per order for email, phone, firstName, lastName and dob.
+
+    ``validate`` checks the distinct phone numbers (see :mod:`seeka_nb.core.phone_rules`).
+    """
     out: dict[str, Ragged] = {}
     codes = ctx.codes
     rcodes, runiq = pd.factorize(pd.Series(region, dtype=object), use_na_sentinel=True)
@@ -78,7 +107,7 @@ def identity_lists(ctx: Context, region: np.ndarray, dayfirst: bool) -> dict[str
                 t, bad = identity.emails(t)
                 ctx.warn(bad, name, col, "invalid_email", "not a valid email address; left out")
             elif name == "phone":
-                t, bad = identity.phones(t, row_region)
+                t, bad = identity.phones(t, row_region, validate)
                 ctx.warn(
                     bad,
                     name,

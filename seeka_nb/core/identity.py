@@ -15,13 +15,12 @@ import warnings
 import email_validator
 import numpy as np
 import pandas as pd
-import phonenumbers
 import pycountry
 
 from ..schema import SEEKA_PID_PATTERN
+from .phone_rules import PhoneValidator, e164_all
 from .values import Coded, recode, with_none
 
-_E164 = phonenumbers.PhoneNumberFormat.E164
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -184,45 +183,37 @@ def country_codes(text: Coded) -> tuple[Coded, np.ndarray]:
     return text.mapped(_country_values)
 
 
-@functools.cache
-def _region_ok(region: str) -> bool:
-    return region in phonenumbers.SUPPORTED_REGIONS
-
-
-def _phone(number: str, region: str | None) -> str | None:
-    number = number.strip().lstrip("'").strip()
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        return None
-    # Valid for the row's own region implies valid: one metadata check instead of one per
-    # region sharing the country code (+61 is AU, CC and CX); otherwise the full check.
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(parsed.country_code or 0, ())
-    valid = (region in regions and phonenumbers.is_valid_number_for_region(parsed, region)) or (
-        phonenumbers.is_valid_number(parsed)
-    )
-    return phonenumbers.format_number(parsed, _E164) if valid else None
-
-
-def phones(text: Coded, regions: Coded) -> tuple[Coded, np.ndarray]:
-    """Phone numbers → E.164, each parsed with its row's country as the default region.
-
-    ``regions`` gives each row's ISO country code.  Returns (numbers, invalid rows);
-    invalid or unparseable numbers are left out.  Work is per distinct (number, region).
-    """
+def phone_pairs(
+    text: Coded, regions: Coded
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str | None]]:
+    """The distinct (number, region) pairs of a phone column: ``(keys, inverse, numbers,
+    regions)``; ``keys[inverse]`` is each row's pair key (``-1``: no number), and
+    ``numbers``/``regions`` list the pairs with a number, in key order."""
     width = len(regions.uniques) + 1
     key = np.where(text.codes >= 0, text.codes * width + (regions.codes + 1), -1)
     pairs, inverse = np.unique(key, return_inverse=True)
-    region_names = with_none(regions.uniques)
+    real = pairs[pairs >= 0]
+    numbers = text.uniques[real // width].tolist()
+    region_names = with_none(regions.uniques)[real % width - 1].tolist()
+    return pairs, inverse.reshape(-1), numbers, region_names
+
+
+def phones(
+    text: Coded, regions: Coded, validate: PhoneValidator | None = None
+) -> tuple[Coded, np.ndarray]:
+    """Phone numbers → E.164, each parsed with its row's country as the default region.
+
+    ``regions`` gives each row's ISO country code.  Returns (numbers, invalid rows);
+    invalid or unparseable numbers are left out.  Work is per distinct (number, region),
+    done by ``validate`` (default :func:`~seeka_nb.core.phone_rules.e164_all`; a caller
+    may pass one that works in another process, with the same answers).
+    """
+    pairs, inverse, numbers, region_names = phone_pairs(text, regions)
+    answers = (validate or e164_all)(numbers, region_names)
+    if len(answers) != len(numbers):
+        raise AssertionError("a phone validator must answer every pair")  # programming error
     out = np.full(len(pairs), None, dtype=object)
-    for j, k in enumerate(pairs.tolist()):
-        if k < 0:
-            continue
-        number, region = text.uniques[k // width], region_names[k % width - 1]
-        reg = region if region is not None and _region_ok(region) else None
-        out[j] = _phone(number, reg)
+    out[pairs >= 0] = np.fromiter(answers, dtype=object, count=len(numbers))
     invalid = (out == None) & (pairs >= 0)  # noqa: E711
     coded = recode(inverse.astype(np.int64), out, text.bad)
     return coded, invalid[inverse]

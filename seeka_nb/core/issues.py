@@ -8,7 +8,8 @@ row, so the report can be shared without copying customers' personal data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,22 @@ class IssueLog:
     """Collects problems found during conversion, vectorised by row positions."""
 
     chunks: list[_Chunk] = field(default_factory=list)
+    #: Where :meth:`add` puts the next problem (``None``: at the end); see :meth:`insert_at`.
+    at: int | None = None
+
+    def mark(self) -> int:
+        """A place in the log, for problems found later to be reported as if found now."""
+        return len(self.chunks)
+
+    @contextlib.contextmanager
+    def insert_at(self, mark: int) -> Iterator[None]:
+        """Within the block, problems go in at ``mark`` (a :meth:`mark` taken earlier), so
+        the report is the same whichever order the checks ran in (ties keep log order)."""
+        self.at = mark
+        try:
+            yield
+        finally:
+            self.at = None
 
     def add(
         self,
@@ -52,7 +69,12 @@ class IssueLog:
             return
         if not isinstance(message, str) and len(message) != pos.size:
             raise AssertionError("one message per position")  # programming error
-        self.chunks.append(_Chunk(pos, field, column, severity, code, message))
+        chunk = _Chunk(pos, field, column, severity, code, message)
+        if self.at is None:
+            self.chunks.append(chunk)
+        else:
+            self.chunks.insert(self.at, chunk)
+            self.at += 1
 
     def add_mask(
         self,

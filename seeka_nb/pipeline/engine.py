@@ -147,6 +147,10 @@ class Engine(Bookkeeping):
             except LedgerError as exc:
                 self._ledger_failed(exc)
                 return
+        if self.opt.dry_run and not acked:  # nothing to compare: the bodies, encoded at once
+            self.bodies.extend(self.events._builder.encoded_bodies(todo, MAX_EVENTS_PER_REQUEST))
+            self.status[todo] = "dry_run"
+            return
         batches = self._batches(todo, acked)
         if self.opt.dry_run:
             for items in batches:

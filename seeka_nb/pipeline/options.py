@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from ..adapters.ledger import Ledger
+from ..adapters.ledger import Ledger, mask_url
+from ..adapters.ledger.postgres import is_postgres_url
 from ..adapters.network import validate_proxy
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
@@ -53,6 +54,16 @@ class SendOptions:
     proxy: str | None = None
     truststore: bool = False
     stop: StopSignal | None = None
+
+    def __repr__(self) -> str:
+        """The dataclass repr, with a PostgreSQL ledger URL's password masked."""
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "ledger" and is_postgres_url(value):
+                value = mask_url(str(value))
+            shown.append(f"{name}={value!r}")
+        return f"SendOptions({', '.join(shown)})"
 
     def __post_init__(self) -> None:
         if self.resend not in ("none", "changed", "all"):

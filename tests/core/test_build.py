@@ -490,3 +490,25 @@ def test_a_clean_table_reports_only_the_order_without_customer() -> None:
     events = line_items().seeka.to_events()
     assert codes(events) == {"no_identity"}
     assert issue_rows(events, "no_identity") == [3]
+
+
+def test_identity_problems_are_reported_before_money_problems_of_the_same_row() -> None:
+    """Identity lists are built last (a phone helper gets time), reported in their place."""
+    df = pd.DataFrame(
+        {
+            "order_id": ["1", "2"],
+            "time": ["2025-01-01T00:00:00Z"] * 2,
+            "email": ["broken@", "a@b.com"],
+            "phone": ["123", "+61422333444"],
+            "price": ["abc", "3"],
+            "currency": ["AUD", "AUD"],
+        }
+    )
+    issues = df.seeka.to_events().issues
+    assert issues.loc[issues["row"] == 0, "code"].tolist() == [
+        "invalid_email",
+        "invalid_phone",
+        "invalid_number",
+        "total_unknown",
+        "no_identity",
+    ]

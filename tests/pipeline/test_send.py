@@ -260,6 +260,8 @@ def test_dry_run_builds_every_body_and_sends_nothing(events, creds, sandbox, tmp
     report = events.send(creds, dry_run=True, ledger=False)
     assert report.counts["dry_run"] == SENDABLE and sandbox.stats()["requests"] == 0
     assert sum(len(b["data"]) for b in report.bodies) == SENDABLE
+    # the very bytes of one dict per event, 20 per body (the dry run encodes them at once)
+    assert report.bodies.encoded == [orjson.dumps(b) for b in events.batches()]
     assert all(only_errors(check_body(b)) == [] for b in report.bodies)
     paths = report.save_bodies(tmp_path / "bodies")
     assert json.loads(paths[0].read_text()) == report.bodies[0]

@@ -62,11 +62,32 @@ def body_ids(content: bytes) -> list[str]:
     return [e["ev"]["payload"]["activityId"] for e in orjson.loads(content)["data"]]
 
 
-def integrity(path: Path) -> str:
-    """``PRAGMA integrity_check`` of a ledger file (``"ok"`` when sound)."""
+def integrity(path: Path | str) -> str:
+    """``PRAGMA integrity_check`` of a ledger file (``"ok"`` when sound); a PostgreSQL
+    ledger (a URL): ``"ok"`` when every claim and order belongs to a known scope and run."""
+    if isinstance(path, str):
+        orphans = ledger_rows(
+            path,
+            "SELECT COUNT(*) FROM claims c LEFT JOIN runs r USING (run_id) WHERE r.run_id IS NULL",
+        )[0][0]
+        return "ok" if orphans == 0 else f"{orphans} claims of unknown runs"
     conn = sqlite3.connect(path)
     try:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def ledger_rows(target: Path | str, statement: str) -> list[tuple[Any, ...]]:
+    """Rows of one statement on a ledger's database, SQLite file or PostgreSQL URL."""
+    if isinstance(target, str):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as pg:
+            return [tuple(r) for r in pg.execute(statement).fetchall()]
+    conn = sqlite3.connect(target)
+    try:
+        return conn.execute(statement).fetchall()
     finally:
         conn.close()
 

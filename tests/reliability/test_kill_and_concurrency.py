@@ -1,6 +1,8 @@
 """Processes dying and racing: kill -9 mid-send then resume; two runs on one ledger.
 
-The sandbox runs in the test process; the senders are ``send_child.py`` subprocesses.  The
+The sandbox runs in the test process; the senders are ``send_child.py`` subprocesses.  Each
+test runs on both ledger backends (an SQLite file, a PostgreSQL database on the session's
+server).  The
 test only polls their state (bounded loops); it never sleeps to wait for time to pass.
 
 What "in flight" means at a kill: the engine claims the orders of ``CLAIM_AHEAD`` (25)
@@ -16,13 +18,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from rel_support import KEY, ORG, integrity, make_orders, order_id
+from pg_server import wait_for_sessions_to_end
+from rel_support import KEY, ORG, integrity, ledger_rows, make_orders, order_id
 
 from seeka_nb import Credentials, Sandbox
 from seeka_nb.adapters.ledger import Ledger, Scope
@@ -66,9 +68,9 @@ def _quiet(sb: Sandbox) -> int:
     return last
 
 
-def test_kill_9_mid_send_then_resume(tmp_path: Path, seams) -> None:
+def test_kill_9_mid_send_then_resume(ledger_target, seams) -> None:
     n, concurrency = 5_000, 4
-    ledger_path = tmp_path / "ledger.sqlite"
+    ledger_path = ledger_target
     with Sandbox(rate_limit=None, latency=0.12) as sb:  # requests spend time in flight
         proc = _child(
             sb.ingest_url,
@@ -87,6 +89,7 @@ def test_kill_9_mid_send_then_resume(tmp_path: Path, seams) -> None:
             proc.kill()
             proc.communicate(timeout=30)  # reaps it and closes its pipes
         assert proc.returncode == -signal.SIGKILL
+        wait_for_sessions_to_end(ledger_path)
         before = _quiet(sb)
         child_stored = {r["activity_id"] for r in sb.event_records(all=True)}
         assert 600 <= len(child_stored) < n  # killed mid-run
@@ -99,9 +102,7 @@ def test_kill_9_mid_send_then_resume(tmp_path: Path, seams) -> None:
         with Ledger(ledger_path) as ledger:
             acked = set(ledger.acknowledged(scope, all_ids))
             runs = ledger.runs()
-        conn = sqlite3.connect(ledger_path)
-        claimed = {row[0] for row in conn.execute("SELECT activity_id FROM claims")}
-        conn.close()
+        claimed = {row[0] for row in ledger_rows(ledger_path, "SELECT activity_id FROM claims")}
         assert len(runs) == 1 and runs["ended_at"].isna().all()  # it never finished
         assert acked <= child_stored  # the ledger never says sent for what Seeka lacks
         lost = child_stored - acked  # stored by Seeka, answer never recorded: in flight
@@ -135,8 +136,10 @@ def test_kill_9_mid_send_then_resume(tmp_path: Path, seams) -> None:
     )
 
 
-def test_two_processes_with_overlapping_orders_share_a_ledger(tmp_path: Path) -> None:
-    ledger_path = tmp_path / "ledger.sqlite"
+def test_two_processes_with_overlapping_orders_share_a_ledger(
+    tmp_path: Path, ledger_target
+) -> None:
+    ledger_path = ledger_target
     go = tmp_path / "go"
     with Sandbox(rate_limit=None, latency=0.002) as sb:
         url = sb.ingest_url

@@ -1,6 +1,9 @@
-"""The :class:`Ledger`: the local record of what was sent, and who is sending what (layer 3).
+"""The :class:`Ledger`: the record of what was sent, and who is sending what (layer 3).
 
-Owns the ledger's operations over the schema of :mod:`.migrations`.  The send pipeline
+Owns the ledger's operations, one interface over two backends: an SQLite file (the
+default; :mod:`.migrations`, :mod:`.statements`, :mod:`.database`) or a PostgreSQL database
+named by a ``postgresql://`` URL (:mod:`.pg_migrations`, :mod:`.pg_statements`,
+:mod:`.postgres`), with the same semantics and the same frames.  The send pipeline
 
 1. asks :meth:`~Ledger.acknowledged` which activity IDs Seeka already accepted (202) in
    the scope (endpoint + org ID + key fingerprint), with the payload hash accepted;
@@ -12,10 +15,11 @@ Owns the ledger's operations over the schema of :mod:`.migrations`.  The send pi
    :meth:`~Ledger.finish_run`.
 
 Claims of dead runs (see :mod:`.liveness`) are taken over: after a ``kill -9``, at most
-the batches that were in flight are sent again.  Every write is one short ``BEGIN
-IMMEDIATE`` transaction (see :mod:`.database`).  Times are UTC epoch seconds from the
-injected clock.  Nothing personal is stored: IDs, hashes, statuses, counts, times,
-endpoint, org ID, key fingerprint, package version.
+the batches that were in flight are sent again.  Every write is one short transaction
+(``BEGIN IMMEDIATE`` in SQLite, row locks in PostgreSQL).  Times are UTC epoch seconds from
+the injected clock (default: this machine's clock for SQLite, the server's for
+PostgreSQL).  Nothing personal is stored: IDs, hashes, statuses, counts, times, endpoint,
+org ID, key fingerprint, package version, pid and host name.
 """
 
 from __future__ import annotations
@@ -23,19 +27,20 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from . import frames, migrations
+from . import frames, migrations, pg_migrations, pg_statements
 from . import statements as sql
 from .database import BUSY_TIMEOUT, LOCK_RETRIES, Database
 from .liveness import run_ended, run_started
+from .postgres import PgDatabase, is_postgres_url
 from .records import (
     MEMORY,
     LedgerError,
@@ -61,21 +66,26 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 
 class Ledger:
-    """The local SQLite record of what was sent (see the module docstring).
+    """The record of what was sent, in an SQLite file or a PostgreSQL database (see the
+    module docstring).
 
     ``path`` defaults to ``.seeka/ledger.sqlite`` under the current folder (parents are
-    created; ``":memory:"`` for tests).  ``clock`` gives UTC epoch seconds, ``sleep`` waits
-    between retries while the file is locked.  A run whose heartbeat is older than
-    ``lease_seconds`` is dead.  ``pid``/``host`` name this process (tests inject them).
-    ``busy_timeout`` (seconds SQLite waits for a lock per attempt) and ``lock_retries``
-    (further attempts of a locked transaction) bound the wait for a busy ledger.
+    created; ``":memory:"`` for tests); a ``postgresql://`` (or ``postgres://``) URL opens a
+    PostgreSQL ledger instead (psycopg 3, the ``postgresql`` extra; its password is never
+    shown: see :attr:`location`).  ``clock`` gives UTC epoch seconds (default: this
+    machine's clock for SQLite, the server's clock for PostgreSQL, so that workers whose
+    clocks disagree compare heartbeats on one clock), ``sleep`` waits between retries while
+    the ledger is locked.  A run whose heartbeat is older than ``lease_seconds`` is dead.
+    ``pid``/``host`` name this process (tests inject them).  ``busy_timeout`` (seconds a
+    transaction waits for a lock per attempt) and ``lock_retries`` (further attempts of a
+    locked transaction) bound the wait for a busy ledger.
     """
 
     def __init__(
         self,
         path: str | os.PathLike[str] = DEFAULT_PATH,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         lease_seconds: float = 60.0,
         pid: int | None = None,
@@ -83,14 +93,33 @@ class Ledger:
         busy_timeout: float = BUSY_TIMEOUT,
         lock_retries: int = LOCK_RETRIES,
     ) -> None:
-        self._path = canonical_path(path)
-        self._clock = clock
         self._lease = check_seconds("lease_seconds", lease_seconds, allow_zero=False)
         self._pid = os.getpid() if pid is None else int(pid)
         self._host = socket.gethostname() if host is None else str(host)
         self._runs: set[str] = set()  # runs started through this object and not ended
         if isinstance(lock_retries, bool) or not isinstance(lock_retries, int) or lock_retries < 0:
             raise LedgerError("lock_retries must be an int >= 0.")
+        busy_timeout = check_seconds("busy_timeout", busy_timeout)
+        self._sql: Any = sql
+        self._schema: Any = migrations
+        self._db: Any
+        if is_postgres_url(path):
+            self._clock = clock  # None: the server's clock
+            self._path = Path()
+            self._sql, self._schema = pg_statements, pg_migrations
+            self._db = PgDatabase(
+                str(path), sleep=sleep, lock_retries=lock_retries, lock_timeout=busy_timeout
+            )
+            self._location = self._db.location
+            try:
+                self._open_schema()
+            except BaseException:
+                self._db.close()
+                raise
+            return
+        self._clock = time.time if clock is None else clock
+        self._path = canonical_path(path)
+        self._location = str(self._path)
         memory = str(self._path) == MEMORY
         if not memory:
             try:
@@ -103,7 +132,7 @@ class Ledger:
         self._db = Database(
             MEMORY if memory else str(self._path),
             sleep=sleep,
-            busy_timeout=check_seconds("busy_timeout", busy_timeout),
+            busy_timeout=busy_timeout,
             lock_retries=lock_retries,
         )
         try:
@@ -113,23 +142,46 @@ class Ledger:
             raise
 
     def _open_schema(self) -> None:
-        where = self._db.where
-        if self._db.read(lambda c: migrations.read_version(c, where)) < max(migrations.MIGRATIONS):
+        where, schema = self._db.where, self._schema
+        if self._db.read(lambda c: schema.read_version(c, where)) < max(schema.MIGRATIONS):
+            version = _PACKAGE_VERSION
             self._db.write(
-                lambda c: migrations.migrate(
-                    c, where, now=self._now(), package_version=_PACKAGE_VERSION
-                )
+                lambda c: schema.migrate(c, where, now=self._now(), package_version=version)
             )
 
-    def _now(self) -> float:
-        return float(self._clock())
+    def _now(self) -> Any:
+        """The injected clock's time; ``None`` for PostgreSQL's server clock."""
+        return None if self._clock is None else float(self._clock())
 
     # -- object protocol -------------------------------------------------------------
 
     @property
     def path(self) -> Path:
-        """The resolved path of the ledger file (``Path(":memory:")`` in memory)."""
+        """The resolved path of the ledger file (``Path(":memory:")`` in memory); a
+        PostgreSQL ledger has none (see :attr:`location`)."""
+        if self.backend == "postgresql":
+            raise LedgerError(
+                f"The ledger {self._location} is a PostgreSQL database, not a file: "
+                "use Ledger.location."
+            )
         return self._path
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return "postgresql" if self._sql is pg_statements else "sqlite"
+
+    @property
+    def portable_target(self) -> str:
+        """What opens this ledger again in another process: the file's path, or the URL
+        without its password (that process gives it through PGPASSWORD or ~/.pgpass)."""
+        return self._db.portable if self.backend == "postgresql" else str(self._path)
+
+    @property
+    def location(self) -> str:
+        """Where the ledger is, as it may be shown: the file's path, or the PostgreSQL URL
+        with its password masked (``***``)."""
+        return self._location
 
     @property
     def closed(self) -> bool:
@@ -152,12 +204,12 @@ class Ledger:
 
     def __repr__(self) -> str:
         if self.closed:
-            return f"Ledger({str(self._path)!r}, closed)"
+            return f"Ledger({self._location!r}, closed)"
         try:
-            orders, sent, runs = self._db.read(sql.counts)
+            orders, sent, runs = self._db.read(self._sql.counts)
         except LedgerError:
-            return f"Ledger({str(self._path)!r})"
-        return f"Ledger({str(self._path)!r}, orders={orders}, sent={sent}, runs={runs})"
+            return f"Ledger({self._location!r})"
+        return f"Ledger({self._location!r}, orders={orders}, sent={sent}, runs={runs})"
 
     # -- before sending --------------------------------------------------------------
 
@@ -166,7 +218,7 @@ class Ledger:
 
         The hash is the one last acknowledged, even when a later resend failed.
         """
-        return self._db.read(lambda c: sql.acknowledged(c, scope, activity_ids))
+        return self._db.read(lambda c: self._sql.acknowledged(c, scope, activity_ids))
 
     def start_run(
         self, scope: Scope, *, package_version: str, n_orders: int, dry_run: bool = False
@@ -178,7 +230,7 @@ class Ledger:
             raise LedgerError("n_orders must be an int >= 0.")
         run_id = uuid.uuid4().hex
         run = (run_id, package_version, int(n_orders), int(bool(dry_run)), self._pid, self._host)
-        self._db.write(lambda c: sql.insert_run(c, scope, run, self._now()))
+        self._db.write(lambda c: self._sql.insert_run(c, scope, run, self._now()))
         run_started(run_id)
         self._runs.add(run_id)
         return run_id
@@ -207,7 +259,7 @@ class Ledger:
             raise LedgerError('resend="changed" needs payload_hashes (activity ID -> hash).')
         hashes = payload_hashes if resend == "changed" else None
         return self._db.write(
-            lambda c: sql.claim(
+            lambda c: self._sql.claim(
                 c, scope, run_id, activity_ids, now=self._now(), lease_seconds=self._lease,
                 host=self._host, hashes=hashes, resend_all=resend == "all",
             )
@@ -218,9 +270,9 @@ class Ledger:
     def heartbeat(self, run_id: str) -> None:
         """Tell other processes this run is alive (call well within ``lease_seconds``)."""
 
-        def work(conn: sqlite3.Connection) -> None:
-            sql.require_run(conn, run_id)
-            sql.beat(conn, run_id, self._now())
+        def work(conn: Any) -> None:
+            self._sql.require_run(conn, run_id)
+            self._sql.beat(conn, run_id, self._now())
 
         self._db.write(work)
 
@@ -235,11 +287,11 @@ class Ledger:
         checked = [check_outcome(o) for o in outcomes]
         check_id(run_id)
         if checked:
-            self._db.write(lambda c: sql.record(c, scope, run_id, checked, self._now()))
+            self._db.write(lambda c: self._sql.record(c, scope, run_id, checked, self._now()))
 
     def release(self, run_id: str, activity_ids: Iterable[str] | None = None) -> None:
         """Drop claims of ``run_id``: these IDs, or all of them when ``None``."""
-        self._db.write(lambda c: sql.release(c, run_id, activity_ids))
+        self._db.write(lambda c: self._sql.release(c, run_id, activity_ids))
 
     def finish_run(self, run_id: str, counts: Mapping[str, int]) -> None:
         """End a run: end time, counts by status (JSON); releases its remaining claims.
@@ -248,7 +300,7 @@ class Ledger:
         ledger locked for too long): its claims are then taken over by the next run."""
         try:
             text = json.dumps(check_counts(counts), sort_keys=True)
-            self._db.write(lambda c: sql.finish_run(c, run_id, text, self._now()))
+            self._db.write(lambda c: self._sql.finish_run(c, run_id, text, self._now()))
         finally:
             run_ended(run_id)
             self._runs.discard(run_id)
@@ -259,15 +311,15 @@ class Ledger:
         """Acknowledged orders: activity_id, payload_hash (acknowledged), endpoint, org_id,
         key_fingerprint, first_sent_at, last_sent_at (UTC), attempts, run_id (that sent it)."""
         endpoint = None if endpoint is None else canonical_endpoint(endpoint)
-        return frames.sent_frame(self._db.read(lambda c: sql.sent_rows(c, endpoint, org_id)))
+        return frames.sent_frame(self._db.read(lambda c: self._sql.sent_rows(c, endpoint, org_id)))
 
     def runs(self) -> pd.DataFrame:
         """One row per run, oldest first (columns: :data:`.frames.RUN_COLUMNS`)."""
-        return frames.runs_frame(self._db.read(sql.run_rows))
+        return frames.runs_frame(self._db.read(self._sql.run_rows))
 
     def orders(self, scope: Scope | None = None) -> pd.DataFrame:
         """Every recorded order with its latest status (columns: :data:`.frames.ORDER_COLUMNS`)."""
-        return frames.orders_frame(self._db.read(lambda c: sql.order_rows(c, scope)))
+        return frames.orders_frame(self._db.read(lambda c: self._sql.order_rows(c, scope)))
 
     def forget(
         self,
@@ -279,4 +331,4 @@ class Ledger:
         """Delete these orders' records (in every scope matching the filters) so they can be
         sent again; returns the number of rows removed.  Claims in flight are kept."""
         endpoint = None if endpoint is None else canonical_endpoint(endpoint)
-        return self._db.write(lambda c: sql.forget(c, activity_ids, endpoint, org_id))
+        return self._db.write(lambda c: self._sql.forget(c, activity_ids, endpoint, org_id))

@@ -13,6 +13,13 @@ Owns the takeover rule of :meth:`Ledger.claim`.  A run is *alive* unless:
 
 A pid reused by an unrelated process looks alive: the lease still ends it.  On Windows
 ``os.kill`` would *terminate* the process, so there only the lease decides.
+
+A PostgreSQL ledger is shared by workers on other machines (or containers, whose pids and
+host names say nothing here), so :func:`session_alive` replaces the pid check there: a run
+is alive while it is not ended, its heartbeat (on the server's clock) is within the lease,
+and its connection to the server still holds the run's advisory lock (or it runs in this
+process and has not ended).  A killed worker's connection closes with it, so its claims
+are taken over at once; a worker cut off without its connection closing, after the lease.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Holder", "is_alive", "pid_alive", "run_ended", "run_started"]
+__all__ = ["Holder", "is_alive", "pid_alive", "run_ended", "run_started", "session_alive"]
 
 # The runs this process has started and not ended (process-wide on purpose: two Ledger
 # objects on one file in one kernel must agree on which of its runs are alive).
@@ -68,6 +75,16 @@ def is_alive(holder: Holder, *, now: float, lease_seconds: float, host: str) -> 
     if holder.host == host and holder.pid == os.getpid():
         return live_here(holder.run_id)
     return not (holder.host == host and holder.pid is not None and not pid_alive(holder.pid))
+
+
+def session_alive(holder: Holder, *, now: float, lease_seconds: float, held: bool) -> bool:
+    """Whether ``holder``'s claims must be respected in a PostgreSQL ledger: ``held`` says
+    whether some connection still holds the run's advisory lock (see the module docstring)."""
+    if holder.heartbeat_at is None or holder.ended_at is not None:
+        return False
+    if now - holder.heartbeat_at > lease_seconds:
+        return False
+    return live_here(holder.run_id) or bool(held)
 
 
 def pid_alive(pid: int) -> bool:

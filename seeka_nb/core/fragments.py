@@ -1,0 +1,260 @@
+"""Request bodies as JSON text put together from encoded fragments, column by column
+(layer 2, pure).
+
+``FragmentEncoder.bodies`` gives exactly the bytes ``orjson.dumps`` gives for
+:meth:`seeka_nb.core.body.BodyBuilder.bodies` (tests compare, byte for byte), without a
+dict per event or per product:
+
+- every column is turned into JSON text once per *distinct* value (:func:`tokens`: orjson
+  itself encodes each value, so escaping and number formatting are orjson's), and each
+  field becomes ``"key":value`` text, after a comma unless it is its object's first
+  present field (:func:`field_pieces`); absent values are simply no text;
+- each ``ev.id`` object is encoded once per distinct identity
+  (:func:`seeka_nb.core.body.identity_codes`), else once per order;
+- a block of bodies is one flat list of these texts, placed with numpy (an order's fixed
+  pieces, then its products' pieces), and each body is one ``"".join`` of its slice.
+
+The only per-item Python left is C-level: ``map(orjson.dumps, ...)`` over distinct values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from ..schema import (
+    ACTIVITY_NAME_ORDER,
+    COMMERCE_MONEY_FIELDS,
+    COMMERCE_STRING_FIELDS,
+    PRODUCT_FIELDS,
+)
+from .build import OrderTable
+
+#: Bodies put together per block (bounds the flat list: ~10,000 events).
+BLOCK_BODIES = 512
+
+_NONE = type(None)
+_HEAD = '{"ev":{"id":'
+_PAYLOAD = ',"payload":{"activityName":' + orjson.dumps(ACTIVITY_NAME_ORDER).decode()
+_PAYLOAD += ',"activityId":'
+
+
+def _texts(values: Sequence[Any]) -> np.ndarray:
+    """orjson's text for each value (object array of ``str``)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [b.decode() for b in map(orjson.dumps, values)]
+    return out
+
+
+def _float_tokens(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Distinct by bit pattern: -0.0 and 0.0 are equal but orjson writes them differently.
+    codes, uniq = pd.factorize(np.ascontiguousarray(values, dtype=np.float64).view(np.int64))
+    codes = codes.astype(np.int64)
+    codes[np.isnan(values)] = -1
+    floats = np.asarray(uniq).view(np.float64).tolist()
+    text = orjson.dumps(floats).decode()[1:-1].split(",") if floats else []
+    out = np.empty(len(text), dtype=object)
+    out[:] = text
+    return codes, out
+
+
+def tokens(values: np.ndarray, *, distinct: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Per item a code into JSON texts (``-1`` where absent: ``None``, or NaN in a float
+    array) and the texts.  Values are encoded once per distinct value when they are all
+    ``str``, all ``int`` or all ``float`` (or ``distinct=False``: once per item)."""
+    n = len(values)
+    if values.dtype.kind == "f":
+        return _float_tokens(values)
+    values = np.asarray(values, dtype=object)
+    kinds = set(map(type, values))
+    if distinct and kinds <= {str, _NONE}:
+        codes, uniq = pd.factorize(values, use_na_sentinel=True)
+        return codes.astype(np.int64), _texts(np.asarray(uniq, dtype=object).tolist())
+    present = values != None  # noqa: E711 - elementwise
+    if distinct and kinds <= {int, _NONE} and present.any():
+        try:
+            ints = values[present].astype(np.int64)
+        except OverflowError:  # beyond 64 bits: orjson refuses them anyway, as the dicts
+            ints = None
+        if ints is not None:
+            codes = np.full(n, -1, dtype=np.int64)
+            found, uniq = pd.factorize(ints)
+            codes[present] = found
+            return codes, _texts(np.asarray(uniq).tolist())
+    if distinct and kinds <= {float, _NONE}:
+        floats = np.full(n, np.nan)
+        floats[present] = values[present].astype(np.float64)
+        if not np.isnan(floats[present]).any():  # a NaN *value* is not absent: see below
+            return _float_tokens(floats)
+    codes = np.where(present, np.arange(n), -1).astype(np.int64)
+    return codes, _texts(values.tolist())  # any other mix: orjson per item, as the dicts
+
+
+Part = tuple[np.ndarray, np.ndarray]  # per item an index into a table of texts, the table
+
+
+def field_parts(columns: Sequence[tuple[str, np.ndarray]], n: int) -> tuple[list[Part], np.ndarray]:
+    """Per field, per item: ``"key":value`` text (after a comma unless it is the item's
+    first present field; ``""`` where absent), as a :data:`Part`.  Also: which items have
+    any field."""
+    coded = [tokens(v) for _, v in columns]
+    if not coded:
+        return [], np.zeros(n, dtype=bool)
+    present = np.stack([c >= 0 for c, _ in coded], axis=1)
+    first = np.argmax(present, axis=1)
+    parts: list[Part] = []
+    for j, ((key, _), (codes, texts)) in enumerate(zip(columns, coded, strict=True)):
+        m = len(texts)
+        label = orjson.dumps(key).decode() + ":"
+        table = np.full(2 * m + 1, "", dtype=object)
+        is_first = (first == j) & (codes >= 0)
+        if (~is_first & (codes >= 0)).any():
+            table[:m] = [f",{label}{t}" for t in texts.tolist()]
+        if is_first.any():
+            table[m : 2 * m] = [label + t for t in texts.tolist()]
+        parts.append((np.where(codes < 0, 2 * m, codes + m * is_first), table))
+    return parts, np.asarray(present.any(axis=1), dtype=bool)
+
+
+def constant_part(choice: np.ndarray, texts: Sequence[str]) -> Part:
+    """A part choosing among a few fixed texts (``choice``: an index per item)."""
+    table = np.empty(len(texts), dtype=object)
+    table[:] = list(texts)
+    return np.asarray(choice, dtype=np.int64), table
+
+
+def fuse(parts: list[Part], limit: int) -> list[Part]:
+    """Adjacent parts whose combinations number at most ``limit`` become one part (its
+    texts put together once per distinct combination): fewer pieces to join per item."""
+    out: list[Part] = []
+    idx, table = parts[0]
+    for nxt_idx, nxt_table in parts[1:]:
+        codes, combos = pd.factorize(idx.astype(np.int64) * len(nxt_table) + nxt_idx)
+        if len(combos) <= limit:
+            a, b = np.divmod(np.asarray(combos, dtype=np.int64), len(nxt_table))
+            idx, table = codes.astype(np.int64), table[a] + nxt_table[b]
+        else:
+            out.append((idx, table))
+            idx, table = nxt_idx, nxt_table
+    out.append((idx, table))
+    return out
+
+
+class FragmentEncoder:
+    """Encodes the bodies of an :class:`OrderTable` from fragments (module docstring)."""
+
+    def __init__(
+        self,
+        table: OrderTable,
+        identity: Callable[[int], dict[str, Any]],
+        identity_codes: np.ndarray | None,
+    ) -> None:
+        n = table.n_orders
+        self._identity = identity
+        self._id_codes = identity_codes
+        size = n if identity_codes is None else int(identity_codes.max(initial=-1)) + 1
+        self._id_texts = np.full(size, None, dtype=object)
+        aid = tokens(table.activity_id, distinct=False)[1] + ',"time":'
+        time = tokens(table.time, distinct=False)[1] + ',"commerce":{'
+        every = np.arange(n, dtype=np.int64)
+        commerce: list[tuple[str, np.ndarray]] = [
+            (k, table.text[k]) for k in COMMERCE_STRING_FIELDS if k in table.text
+        ]
+        commerce += [(k, table.money[k]) for k in COMMERCE_MONEY_FIELDS if k in table.money]
+        c_parts, has_commerce = field_parts(commerce, n)
+        prods = table.products
+        self.p_off = prods.offsets
+        self.has_products = np.diff(prods.offsets) > 0
+        opener = np.where(self.has_products, np.where(has_commerce, 1, 2), 0)
+        limit = max(4096, n // 8)
+        self.order_parts = [
+            (every, aid),
+            (every, time),
+            *fuse([*c_parts, constant_part(opener, ["", ',"products":[', '"products":['])], limit),
+        ]
+        n_items = len(prods.row_pos)
+        pcols = [(k, prods.columns[k]) for k in PRODUCT_FIELDS if k in prods.columns]
+        p_parts, _ = field_parts(pcols, n_items)
+        rank = np.arange(n_items) - np.repeat(prods.offsets[:-1], np.diff(prods.offsets))
+        self.product_parts = fuse(
+            [constant_part(rank > 0, ["{", "},{"]), *p_parts], max(4096, n_items // 8)
+        )
+
+    def _identities(self, block: np.ndarray) -> np.ndarray:
+        """Per order of ``block``: its event's text up to the activity ID, with the ``ev.id``
+        JSON (encoded once per distinct identity)."""
+        codes = self._id_codes
+        keys = block if codes is None else codes[block]
+        texts = self._id_texts
+        need = np.unique(keys)
+        need = need[texts[need] == None]  # noqa: E711 - elementwise
+        if need.size:
+            owners = need if codes is None else _first_orders(keys, block, need)
+            texts[need] = [
+                _HEAD + orjson.dumps(self._identity(i)).decode() + _PAYLOAD for i in owners.tolist()
+            ]
+        out = texts[keys]
+        if codes is None:
+            texts[need] = None  # one per order: nothing to share with the next block
+        return out
+
+    def bodies(self, orders: Sequence[int], size: int) -> Iterator[bytes]:
+        """Bodies of ``size`` events (the last may be shorter), as :meth:`BodyBuilder.bodies`."""
+        chosen = np.asarray(orders, dtype=np.int64)
+        step = size * BLOCK_BODIES
+        for b0 in range(0, len(chosen), step):
+            yield from self._block(chosen[b0 : b0 + step], size)
+
+    def _block(self, block: np.ndarray, size: int) -> Iterator[bytes]:
+        n = len(block)
+        k, m = len(self.order_parts), len(self.product_parts)
+        lo, hi = self.p_off[block], self.p_off[block + 1]
+        n_prod = hi - lo
+        fixed = 2 + k  # pieces of an order before its products
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(fixed + n_prod * m + 1, out=start[1:])
+        at = start[:-1]
+        flat = np.empty(int(start[-1]), dtype=object)
+        seat = np.arange(n) % size
+        flat[at] = _PREFIX[(seat > 0).astype(np.int64)]
+        flat[at + 1] = self._identities(block)
+        for j, (idx, table) in enumerate(self.order_parts):
+            flat[at + 2 + j] = table[idx[block]]
+        total = int(n_prod.sum())
+        if total:
+            owner = np.repeat(np.arange(n), n_prod)
+            rank = np.arange(total) - np.repeat(start_of(n_prod), n_prod)
+            items = np.repeat(lo, n_prod) + rank
+            base = at[owner] + fixed + rank * m
+            for f, (idx, table) in enumerate(self.product_parts):
+                flat[base + f] = table[idx[items]]
+        last = (seat == size - 1) | (np.arange(n) == n - 1)
+        flat[start[1:] - 1] = _TAIL[self.has_products[block] * 2 + last]
+        pieces = flat.tolist()
+        bounds = start[np.r_[0:n:size, n]].tolist()
+        join = "".join
+        for a, b in itertools.pairwise(bounds):
+            yield join(pieces[a:b]).encode()
+
+
+_PREFIX = np.array(['{"data":[', ","], dtype=object)
+_TAIL = np.array(["}}}}", "}}}}]}", "}]}}}}", "}]}}}}]}"], dtype=object)
+
+
+def _first_orders(keys: np.ndarray, block: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """For each key in ``need`` (sorted, all in ``keys``), an order of ``block`` with it."""
+    order = np.argsort(keys, kind="stable")
+    pos = np.searchsorted(keys[order], need)
+    return block[order[pos]]
+
+
+def start_of(counts: np.ndarray) -> np.ndarray:
+    """Exclusive running sum: where each group starts."""
+    out = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=out[1:])
+    return out
