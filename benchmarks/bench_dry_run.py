@@ -9,6 +9,7 @@ Prints the time of ``to_events`` and of the dry run, and peak RSS.  Target (issu
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -39,6 +40,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--orders", type=int, default=1_000_000)
     args = ap.parse_args()
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     df = make_orders(args.orders)
     creds = seeka_nb.Credentials(org_id="org_bench", public_key="pk_bench_" + "0" * 32)
     t0 = time.perf_counter()
@@ -56,6 +58,7 @@ def main() -> None:
         "targets: dry run <= 10 s, RSS <= 2000 MB ->",
         "OK" if t2 - t1 <= 10 and rss <= 2000 else "MISSED",
     )
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

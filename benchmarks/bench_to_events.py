@@ -1,15 +1,24 @@
 """Benchmark: 1,000,000 line items → validated events → every request body encoded.
 
 Run by hand:  python benchmarks/bench_to_events.py [--lines 1000000] [--ref-lines 100000]
+              [--profile 25]
 
 Prints the time of ``df.seeka.to_events()`` and of encoding all bodies, peak RSS, and the
 rate against a straightforward row-loop converter measured in the same run on a slice.
-Targets (issue 17, 2 cores): ≤ 3.0 s for 1M lines, ≥ 25× the row-loop rate, peak RSS ≤ 1.5 GB.
+Also the CPU seconds of this process and of the phone helper process (``PhonePool``), and
+the load average before and after: on a shared machine a load above the number of cores
+inflates every timing (the ratio, measured in the same run, less so).  ``--profile N``
+runs the conversion and the encoding once more under cProfile and prints the top ``N``
+functions by own time.  Targets (issue 17, 2 cores): ≤ 3.0 s for 1M lines, ≥ 25× the
+row-loop rate, peak RSS ≤ 1.5 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import resource
 import time
 
@@ -119,7 +128,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--ref-lines", type=int, default=100_000)
+    ap.add_argument("--profile", type=int, default=0, metavar="N")
     args = ap.parse_args()
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
     t0 = time.perf_counter()
     df = make_orders(args.lines)
@@ -129,7 +140,7 @@ def main() -> None:
         f"{df['email'].nunique():,} customers in {t_gen:.1f}s"
     )
 
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     events = df.seeka.to_events()
     t_conv = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -138,12 +149,18 @@ def main() -> None:
         n_bodies += 1
         n_bytes += len(body)
     t_enc = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = t_conv + t_enc
     s = events.summary()
     print(
         f"to_events: {t_conv:.2f}s  encode {n_bodies:,} bodies ({n_bytes / 1e6:.0f} MB): "
         f"{t_enc:.2f}s  total {total:.2f}s  ({len(events):,} events, "
         f"{s['issues']['error']} errors, {s['issues']['warning']} warnings)"
+    )
+    print(
+        f"CPU: this process {cpu:.2f}s, phone helper process "
+        f"{helper.ru_utime + helper.ru_stime:.2f}s"
     )
     rate = args.lines / total
 
@@ -162,6 +179,14 @@ def main() -> None:
         "targets: total <= 3.0 s, >= 25x, RSS <= 1500 MB ->",
         "OK" if total <= 3.0 and rate / ref_rate >= 25 and rss <= 1500 else "MISSED",
     )
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in df.seeka.to_events().encoded_batches():
+            pass
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(args.profile)
 
 
 if __name__ == "__main__":

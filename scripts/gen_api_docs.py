@@ -24,7 +24,9 @@ HEADER = """\
 
 Generated from the docstrings by `python scripts/gen_api_docs.py` (a test fails when this
 page and `seeka_nb.__all__` drift apart). Everything listed here is importable from
-`seeka_nb`; the DataFrame accessor `df.seeka` is registered by `import seeka_nb`.
+`seeka_nb`; the DataFrame accessor `df.seeka` is registered by `import seeka_nb`, and
+`pl.DataFrame.seeka` / `pl.LazyFrame.seeka` (the same methods; a LazyFrame's `to_events`
+returns an `EventStream`) once polars is imported.
 """
 
 

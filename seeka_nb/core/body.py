@@ -91,7 +91,6 @@ class BodyBuilder:
 
     def __init__(self, table: OrderTable) -> None:
         self._table = table
-        n = table.n_orders
         self.activity_id = table.activity_id.tolist()
         self.time = table.time.tolist()
         self.p_off = table.products.offsets.tolist()
@@ -103,11 +102,15 @@ class BodyBuilder:
             for k in IDENTITY_LIST_FIELDS
             if k in table.lists
         ]
-        self.addresses = []
-        for addr in table.addresses:
-            keys, code, vals = _patterns(list(addr.items()), n)
-            makers = [dict_maker(k) if k else None for k in keys]
-            self.addresses.append((makers, code, vals))
+
+    @functools.cached_property
+    def _addresses(self) -> list[tuple[list[Any], list[int], list[Any]]]:
+        """Per address set: dict makers, pattern per order and value tuples."""
+        out = []
+        for addr in self._table.addresses:
+            keys, code, vals = _patterns(list(addr.items()), self._table.n_orders)
+            out.append(([dict_maker(k) if k else None for k in keys], code, vals))
+        return out
 
     @functools.cached_property
     def _commerce(self) -> tuple[list[Callable[..., dict[str, Any]]], list[int], list[Any]]:
@@ -142,10 +145,18 @@ class BodyBuilder:
 
     @functools.cached_property
     def _fragments(self) -> FragmentEncoder:
-        return FragmentEncoder(self._table, self.identity, self._identity_codes)
+        return FragmentEncoder(self._table, self.one_identity, self._identity_codes)
 
     def identity(self, i: int) -> dict[str, Any]:
         """The ``ev.id`` object of order ``i``."""
+        return self._identity(i, self._addresses)
+
+    def one_identity(self, i: int) -> dict[str, Any]:
+        """:meth:`identity`, without first preparing every order's addresses (cheaper
+        when only the distinct identities are built)."""
+        return self._identity(i, None)
+
+    def _identity(self, i: int, address_sets: list | None) -> dict[str, Any]:
         ident: dict[str, Any] = {}
         if self.pid is not None and self.pid[i] is not None:
             ident["seekaPId"] = self.pid[i]
@@ -153,14 +164,20 @@ class BodyBuilder:
             lo, hi = off[i], off[i + 1]
             if hi > lo:
                 ident[key] = vals[lo:hi]
-        if self.addresses:
+        if self._table.addresses:
             addrs: list[dict[str, Any]] = []
-            for makers, code, vals in self.addresses:
-                make = makers[code[i]]
-                if make is not None:
-                    a = make(vals[i])
-                    if a not in addrs:
+            if address_sets is None:  # straight from the columns (absent: None)
+                for addr in self._table.addresses:
+                    a = {k: v[i] for k, v in addr.items() if v[i] is not None}
+                    if a and a not in addrs:
                         addrs.append(a)
+            else:
+                for makers, code, vals in address_sets:
+                    make = makers[code[i]]
+                    if make is not None:
+                        a = make(vals[i])
+                        if a not in addrs:
+                            addrs.append(a)
             if addrs:
                 ident["address"] = addrs
         if self.tcf is not None and self.tcf[i] is not None:

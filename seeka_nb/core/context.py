@@ -47,9 +47,17 @@ class Context:
         self.n_orders = 0
         self.conflict_values: dict[str, np.ndarray] = {}
         self.raw_text: Coded | None = None  # the last identifier column read, as written
+        self._texts: dict[Hashable, Coded] = {}
 
     def series(self, col: Hashable) -> pd.Series:
         return self.df[col].reset_index(drop=True)
+
+    def text_of(self, col: Hashable) -> Coded:
+        """``to_text`` of a column, computed once per conversion (columns are read by
+        several steps, and phones before orders are formed)."""
+        if col not in self._texts:
+            self._texts[col] = to_text(self.series(col))
+        return self._texts[col]
 
     def text(self, name: str, *, ident: bool = False) -> tuple[Coded, Hashable]:
         """The field's text per row, coalescing its columns in priority order."""
@@ -57,7 +65,7 @@ class Context:
         cols = self.cmap.columns(name)
         for col in cols:
             if ident:
-                self.raw_text = to_text(self.series(col))
+                self.raw_text = self.text_of(col)
                 t, fixed = fix_float_ids(self.raw_text)
                 self.warn(
                     fixed,
@@ -67,7 +75,7 @@ class Context:
                     "identifier written as a decimal ('12345.0'); sent as '12345'",
                 )
             else:
-                t = to_text(self.series(col))
+                t = self.text_of(col)
             self.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
             out = t if out is None else out.coalesce(t)
         assert out is not None

@@ -16,7 +16,7 @@ from . import identity
 from .context import Context
 from .grouping import Ragged, distinct_per_order
 from .phone_rules import PhoneValidator
-from .values import Coded, to_text, truncate
+from .values import Coded, truncate
 
 
 def addresses(ctx: Context, conflicts: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], ...]:
@@ -32,7 +32,7 @@ def addresses(ctx: Context, conflicts: dict[str, np.ndarray]) -> tuple[dict[str,
             if len(cols) <= s:
                 continue
             col = cols_of[name] = cols[s]
-            t = to_text(ctx.series(col))
+            t = ctx.text_of(col)
             ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
             t, long = truncate(t, MAX_TEXT_LENGTH)
             ctx.warn(long, name, col, "text_truncated", "too long; truncated")
@@ -73,10 +73,10 @@ def prefetch_phones(ctx: Context, validate: PhoneValidator | None) -> None:
     )
     for name in ("countryCode", "country"):
         if name in ctx.cmap:
-            region, _ = identity.country_codes(to_text(ctx.series(ctx.cmap.columns(name)[0])))
+            region, _ = identity.country_codes(ctx.text_of(ctx.cmap.columns(name)[0]))
             break
     for col in cols:
-        _, _, numbers, regions = identity.phone_pairs(to_text(ctx.series(col)), region)
+        _, _, numbers, regions = identity.phone_pairs(ctx.text_of(col), region)
         prefetch(numbers, regions)
 
 
@@ -101,7 +101,7 @@ def identity_lists(
             continue
         parts: list[Coded] = []
         for col in cols:
-            t = to_text(ctx.series(col))
+            t = ctx.text_of(col)
             ctx.warn(t.bad, name, col, "invalid_text", "not valid text; left out")
             if name == "email":
                 t, bad = identity.emails(t)

@@ -51,7 +51,8 @@ def number_orders(ctx: Context, group_by: tuple[Hashable, ...]) -> tuple[np.ndar
         missing = "row has no activity ID (order ID); it cannot be sent"
     present = id_codes >= 0
     ctx.error(~present, "activityId", col, "missing_activity_id", missing)
-    long_u = pd.Series(ids.uniques, dtype=object).str.len().to_numpy() > MAX_IDENTIFIER_LENGTH
+    lengths = np.fromiter(map(len, ids.uniques), dtype=np.int64, count=len(ids.uniques))
+    long_u = lengths > MAX_IDENTIFIER_LENGTH
     ctx.error(
         np.append(long_u, False)[id_codes],
         "activityId",

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 _FLOAT_ID = re.compile(r"^[+-]?\d+\.0+$")
+_FLOAT_ID_LINE = re.compile(r"(?m)^[+-]?\d+\.0+$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CURRENCY_SIGNS = re.compile(r"[\s$€£¥₹₩₽₺₫₪฿¢]|^(?:[A-Z]{3})\s*|\s*(?:[A-Z]{3})$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
@@ -224,7 +225,9 @@ def identifier(column: pd.Series) -> tuple[Coded, np.ndarray]:
 
 def fix_float_ids(text: Coded) -> tuple[Coded, np.ndarray]:
     """``"12345.0"`` → ``"12345"`` in identifier text; returns (text, rows fixed)."""
-    if len(text.uniques) == 0:
+    if len(text.uniques) == 0 or not _FLOAT_ID_LINE.search("\n".join(text.uniques)):
+        # one scan of all values joined by newlines finds every value that is a whole line
+        # like "12.0" (a value with a newline inside at worst takes the exact check below)
         return text, np.zeros(len(text.codes), dtype=bool)
     u = pd.Series(text.uniques, dtype=object)
     hit = u.str.match(_FLOAT_ID.pattern).to_numpy(dtype=bool)

@@ -5,8 +5,12 @@ run does when the ledger fails.  :class:`Bookkeeping` is the part of
 * Orders are claimed a few batches at a time (:meth:`Bookkeeping._claimed`); orders held by
   another *live* run wait in ``deferred`` (the engine retries them at the end of the run),
   acknowledged ones end ``already_sent``.
-* Every outcome is written right after its answer; answers of one turn of the event loop
-  share one transaction (:meth:`Bookkeeping._settle`).
+* Outcomes are written in group commits (:meth:`Bookkeeping._settle`): one transaction
+  for up to ``COMMIT_BATCHES`` answered batches, written at the latest ``COMMIT_SECONDS``
+  after the first of them was answered, and always before the run ends.  A ``kill -9``
+  therefore re-sends at most the batches in flight plus ``COMMIT_BATCHES`` answered ones
+  (their claims are taken over by the next run, which sends them again; Seeka
+  de-duplicates on ``activityId``).
 * A write the ledger refuses (a full disk, a lock held too long) stops the run: what is
   left ends ``pending`` and the acceptances that could not be written are listed in
   ``unrecorded``, so the report says what a re-run will send again.
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
     from .options import SendOptions
 
 CLAIM_AHEAD = 25  # batches claimed per ledger transaction
+COMMIT_BATCHES = 8  # answered batches whose outcomes share one ledger transaction, at most
+COMMIT_SECONDS = 0.25  # longest an answered batch waits for its transaction (loop time)
 CLAIM_WAIT = 60.0  # seconds the end of a run waits for orders another live run holds
 CLAIM_POLL = 2.0  # seconds between two looks at them
 HELD_ELSEWHERE = (
@@ -75,7 +81,14 @@ class Bookkeeping:
     rejections: RejectionWatch
     _group_outcomes: list[Outcome]
     _group_released: list[str]
-    _group_done: asyncio.Future[None] | None
+    _group_batches: int
+    _group_timer: asyncio.TimerHandle | None
+    transactions: int  # ledger writes of outcomes (group commits) in this run
+
+    def _init_groups(self) -> None:
+        self._group_outcomes, self._group_released = [], []
+        self._group_batches, self._group_timer = 0, None
+        self.transactions = 0
 
     def request_stop(self, reason: str) -> None:
         raise NotImplementedError
@@ -113,6 +126,7 @@ class Bookkeeping:
                 continue
             items = [it for batch in group for it in batch]
             aid = self.table.activity_id
+            changed = self.opt.resend == "changed"
             try:
                 claimed = set(
                     self.ledger.claim(
@@ -120,11 +134,17 @@ class Bookkeeping:
                         self.run_id,
                         [aid[it.order] for it in items],
                         resend=self.opt.resend,
-                        payload_hashes={aid[it.order]: it.digest for it in items},
+                        payload_hashes={aid[it.order]: it.digest for it in items}
+                        if changed
+                        else None,
                     )
                 )
                 lost = [it for it in items if aid[it.order] not in claimed]
-                acked = self.ledger.acknowledged(self.scope, [aid[it.order] for it in lost])
+                acked = (
+                    self.ledger.acknowledged(self.scope, [aid[it.order] for it in lost])
+                    if lost
+                    else {}
+                )
             except LedgerError as exc:
                 self._ledger_failed(exc)
                 return
@@ -156,10 +176,10 @@ class Bookkeeping:
         if self.ledger is not None and self.run_id is not None:
             aid = self.table.activity_id
             if status == "pending":
-                await self._settle([], [aid[it.order] for it in items])
+                self._settle([], [aid[it.order] for it in items])
             else:
                 code = ledger_http_status(http)
-                await self._settle(
+                self._settle(
                     [
                         Outcome(
                             aid[it.order],
@@ -175,28 +195,35 @@ class Bookkeeping:
                 )
         self._advance(len(items))
 
-    async def _settle(self, outcomes: list[Outcome], released: list[str]) -> None:
-        """Write outcomes (and release claims) in the ledger before the batch counts as
-        settled.  Batches answered in the same turn of the event loop share one
-        transaction (group commit): each still waits until its own rows are on disk."""
+    def _settle(self, outcomes: list[Outcome], released: list[str]) -> None:
+        """Queue a batch's outcomes (or released claims) for the next group commit: written
+        once ``COMMIT_BATCHES`` batches wait, ``COMMIT_SECONDS`` after the first of them,
+        or when the run ends (see the module docstring for what a kill -9 costs)."""
         assert self.ledger is not None and self.run_id is not None
         self._group_outcomes.extend(outcomes)
         self._group_released.extend(released)
-        if self._group_done is None:
+        self._group_batches += 1
+        if self._group_batches >= COMMIT_BATCHES:
+            self._flush()
+        elif self._group_timer is None:
             loop = asyncio.get_running_loop()
-            self._group_done = loop.create_future()
-            loop.call_soon(self._flush)
-        await asyncio.shield(self._group_done)
+            self._group_timer = loop.call_later(COMMIT_SECONDS, self._flush)
 
     def _flush(self) -> None:
-        """Write one group.  A write the ledger refuses stops the run; its acceptances are
-        listed in ``unrecorded`` (a re-run will send them again)."""
-        done, self._group_done = self._group_done, None
-        if done is None:  # already written
+        """Write the waiting group in one transaction (no-op when none waits).  A write the
+        ledger refuses stops the run; its acceptances are listed in ``unrecorded`` (a re-run
+        will send them again)."""
+        if self._group_timer is not None:
+            self._group_timer.cancel()
+            self._group_timer = None
+        if not self._group_batches:
             return
         outcomes, self._group_outcomes = self._group_outcomes, []
         released, self._group_released = self._group_released, []
-        assert self.ledger is not None and self.run_id is not None
+        self._group_batches = 0
+        if self.ledger is None or self.run_id is None:
+            return
+        self.transactions += 1
         try:
             if outcomes:
                 self.ledger.record(self.scope, self.run_id, outcomes)
@@ -205,8 +232,6 @@ class Bookkeeping:
         except Exception as exc:
             self.unrecorded.extend(o.activity_id for o in outcomes if o.status == "sent")
             self._ledger_failed(exc)
-        finally:
-            done.set_result(None)
 
 
 def rebatch(items: list[Item]) -> Iterator[list[Item]]:

@@ -4,8 +4,9 @@ Orders are taken in input order; each one's event dict is built and fingerprinte
 before batching, checked against the ledger (``already_sent`` / ``changed``), grouped into
 request bodies of at most 20 events, claimed in the ledger (so a concurrent run skips
 them) and posted by a few workers under a shared :class:`RateLimiter`.  Every 202 is
-written to the ledger at once.  Transient failures (408, 429, 5xx, network) are retried
-with capped, jittered backoff honouring ``Retry-After(-Ms)``; 400/413/422 are bisected so
+written to the ledger in a bounded group commit (:mod:`.bookkeeping`).  Transient
+failures (408, 429, 5xx, network) are retried with capped, jittered backoff honouring
+``Retry-After(-Ms)``; 400/413/422 are bisected so
 only the bad events end ``rejected``; 401/403 stop the run.  A stop request (Ctrl-C), the
 deadline, the stall limit, whole rejections (:mod:`.answers`) or a ledger that cannot be
 written leave what is left ``pending``.  Any answer (an unknown status, an unreadable
@@ -34,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ..adapters.ledger import Ledger, LedgerError, Outcome, Scope
+from ..adapters.ledger import Ledger, LedgerError, Scope
 from ..adapters.pacing import Clock, RateLimiter, Sleep, backoff, retry_after_seconds
 from ..adapters.transport import Transport, TransportFailure
 from ..core.body import encode, payload_hash
@@ -116,9 +117,7 @@ class Engine(Bookkeeping):
         self.in_flight = 0
         self._slots: asyncio.Condition | None = None
         self._next_batch = 0
-        self._group_outcomes: list[Outcome] = []
-        self._group_released: list[str] = []
-        self._group_done: asyncio.Future[None] | None = None
+        self._init_groups()
         self.progress: Progress | None = None
         self._t0 = clock()
         self.stall = StallWatch(options.stall_limit, self._t0)
@@ -195,10 +194,12 @@ class Engine(Bookkeeping):
                 )
 
     async def _drain(self) -> None:
-        """Wait for the run's helper tasks (stop wakers, group commits) to end."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        if self._group_done is not None:
+        """Wait for the run's helper tasks (stop wakers) to end; write the outcomes still
+        waiting for their group commit, even when cancelled meanwhile."""
+        try:
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        finally:
             self._flush()
 
     def request_stop(self, reason: str) -> None:

@@ -157,6 +157,7 @@ def _end_run(engine: Engine, ledger: Ledger | None, owned: bool, progress: Progr
     with contextlib.suppress(Exception):
         progress.close()
     try:
+        engine._flush()  # outcomes still waiting for their group commit (an interrupted run)
         if ledger is not None and engine.run_id is not None:
             ledger.finish_run(engine.run_id, engine.counts())
     except Exception as exc:

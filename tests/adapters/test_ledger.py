@@ -773,6 +773,44 @@ def test_acknowledged_over_300k_ids_uses_one_temp_table_not_huge_in_lists(sqlite
         ledger._db._conn.set_trace_callback(None)
     assert len(found) == 150_000 and found["order-000002"] == "002"
     assert "order-000001" not in found
-    # the trace shows statements with their values: one ID per INSERT, none in the SELECT
-    assert max(s.count("order-") for s in statements) == 1
+    # the trace shows statements with their values: the IDs arrive as one JSON array that
+    # SQLite unpacks (json_each), never as an IN (?, ?, ...) list; none in the SELECT
+    assert [s for s in statements if s.count("order-") > 1 and "json_each(" not in s] == []
+    assert sum("json_each(" in s for s in statements) == 1
     assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) <= 3
+
+
+def test_ids_json_cannot_carry_take_the_slow_path_unchanged(db_path: Path, clock: Clock):
+    """IDs travel to SQLite as one JSON array, except those JSON functions would change (a
+    NUL ends a string there): "a\\x00b" must stay distinct from "a", in every operation.
+    (SQLite only: PostgreSQL text cannot hold a NUL at all.)"""
+    with Ledger(db_path, clock=clock, host=HOST) as ledger:
+        _nul_ids_round_trip(ledger)
+
+
+def _nul_ids_round_trip(ledger: Ledger) -> None:
+    ids = ["a\x00b", "a", "x\\u0000y", "plain", "é\u2028"]
+    run = ledger.start_run(PROD, package_version="0.1.0", n_orders=len(ids))
+    assert ledger.claim(PROD, run, [*ids, "a"]) == ids  # in order, each once
+    other = ledger.start_run(PROD, package_version="0.1.0", n_orders=1)
+    assert ledger.claim(PROD, other, ["a\x00b", "a\x00c"]) == ["a\x00c"]
+    ledger.record(PROD, run, [sent(i, payload_hash=f"h{k}") for k, i in enumerate(ids)])
+    assert ledger.acknowledged(PROD, [*ids, "a\x00c"]) == {i: f"h{k}" for k, i in enumerate(ids)}
+    assert set(ledger.orders()["activity_id"]) == set(ids)
+    claims = ledger._db.read(lambda c: c.execute("SELECT activity_id FROM claims").fetchall())
+    assert claims == [("a\x00c",)]  # the recorded ones were released, the other run's kept
+    ledger.release(other, ["a\x00c"])
+    assert ledger._db.read(lambda c: c.execute("SELECT COUNT(*) FROM claims").fetchone()) == (0,)
+    assert ledger.forget(["a\x00b"]) == 1
+    assert set(ledger.acknowledged(PROD, ids)) == set(ids) - {"a\x00b"}
+
+
+def test_record_keeps_the_order_of_outcomes_for_one_id(ledger: Ledger):
+    """Outcomes are written in runs of equal status: a later outcome of the same ID in one
+    call still wins, as with one statement per outcome."""
+    run = ledger.start_run(PROD, package_version="0.1.0", n_orders=2)
+    ledger.record(PROD, run, [failed("o1"), sent("o2"), sent("o1", "h9"), failed("o2")])
+    orders = ledger.orders().set_index("activity_id")
+    assert orders.loc["o1", "status"] == "sent" and orders.loc["o2", "status"] == "failed"
+    assert orders.loc["o1", "attempts"] == 4 and orders.loc["o2", "attempts"] == 4
+    assert ledger.acknowledged(PROD, ["o1", "o2"]) == {"o1": "h9", "o2": "h1"}

@@ -59,9 +59,14 @@ def seams_for(transport: Any, fake_time: Any, seed: int = 1, **kw: Any) -> Seams
     )
 
 
-def fill_disk(ledger: Ledger, extra_pages: int) -> None:
-    """Make the ledger's file "full" ``extra_pages`` pages from now (SQLITE_FULL after)."""
+def fill_disk(ledger: Ledger, extra_pages: int, *, compact: bool = False) -> None:
+    """Make the ledger's file "full" ``extra_pages`` pages from now (SQLITE_FULL after).
+
+    ``compact`` first drops the free pages (``VACUUM``), which SQLite would otherwise reuse
+    before growing the file: the next write that needs room then fails for certain."""
     conn: sqlite3.Connection = ledger._db._conn  # type: ignore[assignment]
+    if compact:
+        conn.execute("VACUUM")
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages + extra_pages}")
 

@@ -18,8 +18,8 @@ Invariants, after every report (B's, each resume's):
   reported ``sent`` or ``already_sent`` is in the sandbox;
 * what the ledger acknowledges is in the sandbox;
 * every acceptance the ledger lacks is listed as ``unrecorded`` (the full-disk resume);
-* duplicates are bounded: 20 × (kills × concurrency + answers lost by the sandbox's
-  ``reset_after_accept``) + the acceptances reports listed as unrecorded;
+* duplicates are bounded: 20 × (kills × (concurrency + ``COMMIT_BATCHES``) + answers lost
+  by the sandbox's ``reset_after_accept``) + the acceptances reports listed as unrecorded;
 * no key, no identity value and (in what servers said) no identity fragment of 4+
   characters in any output: children's stdout/stderr, reports (repr, HTML, frame), the
   ledger file and its WAL, the snapshots of frames with locals.
@@ -49,6 +49,7 @@ from seeka_fakes import fill_disk, fragments, seams_for
 from seeka_nb import Credentials, Ledger, Sandbox
 from seeka_nb.adapters.ledger import Scope
 from seeka_nb.adapters.transport import HttpxTransport, Response
+from seeka_nb.pipeline.bookkeeping import COMMIT_BATCHES
 
 CHILD = str(Path(__file__).with_name("send_child.py"))
 TRIALS = int(os.environ.get("SEEKA_CHAOS_TRIALS", "4"))
@@ -222,7 +223,9 @@ def _trial(seed: int, tmp: Path, fake_time) -> dict:
         _ledger_checks(path, sb, creds, ids, out)
         stats = sb.stats()
     lost = stats["faults"].get("reset_after_accept", 0)
-    bound = 20 * (int(figures["killed"]) * CHILD_CONCURRENCY + lost) + unrecorded
+    # a kill re-sends the batches in flight and those waiting for their group commit
+    per_kill = CHILD_CONCURRENCY + COMMIT_BATCHES
+    bound = 20 * (int(figures["killed"]) * per_kill + lost) + unrecorded
     assert stats["duplicates"] <= bound, (stats, figures)
     out.check()
     figures.update(final_ok=final.ok, duplicates=stats["duplicates"], lost_answers=lost,

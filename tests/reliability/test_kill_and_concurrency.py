@@ -9,8 +9,8 @@ What "in flight" means at a kill: the engine claims the orders of ``CLAIM_AHEAD`
 batches per ledger transaction before sending them, and a batch stays claimed until its
 answer is recorded.  Claimed batches not yet posted were never seen by Seeka, so resuming
 sends them for the first time, not again.  Only batches *posted but not yet recorded* can be
-re-sent: those are the requests in flight, at most ``concurrency`` at a time (a worker takes
-its next batch only after the previous one's outcome is committed to the ledger).
+re-sent: the requests in flight (at most ``concurrency`` at a time) and the answered batches
+whose outcomes wait for their group commit (at most ``COMMIT_BATCHES``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from rel_support import KEY, ORG, integrity, ledger_rows, make_orders, order_id
 
 from seeka_nb import Credentials, Sandbox
 from seeka_nb.adapters.ledger import Ledger, Scope
+from seeka_nb.pipeline.bookkeeping import COMMIT_BATCHES
 from seeka_nb.pipeline.engine import CLAIM_AHEAD
 
 CHILD = str(Path(__file__).with_name("send_child.py"))
@@ -107,7 +108,8 @@ def test_kill_9_mid_send_then_resume(ledger_target, seams) -> None:
         assert acked <= child_stored  # the ledger never says sent for what Seeka lacks
         lost = child_stored - acked  # stored by Seeka, answer never recorded: in flight
         assert lost <= claimed  # in flight means claimed ...
-        assert len(claimed) <= (CLAIM_AHEAD + concurrency) * 20  # ... and claims are bounded
+        # ... and claims are bounded: claimed ahead, in flight, answered but not committed
+        assert len(claimed) <= (CLAIM_AHEAD + concurrency + COMMIT_BATCHES) * 20
 
         # resume: the same send, in this process
         events = make_orders(0, n).seeka.to_events()
@@ -125,8 +127,9 @@ def test_kill_9_mid_send_then_resume(ledger_target, seams) -> None:
     in_flight_requests = {
         r["request"] for r in records if r["request"] <= before and r["activity_id"] in lost
     }
-    assert len(in_flight_requests) <= concurrency  # re-sent ≤ the batches that were in flight
-    assert stats["duplicates"] <= concurrency * 20
+    # re-sent ≤ the batches in flight + those answered but waiting for their group commit
+    assert len(in_flight_requests) <= concurrency + COMMIT_BATCHES
+    assert stats["duplicates"] <= (concurrency + COMMIT_BATCHES) * 20
     assert integrity(ledger_path) == "ok"
     with Ledger(ledger_path) as ledger:
         assert ledger.orders(scope)["acknowledged"].sum() == n

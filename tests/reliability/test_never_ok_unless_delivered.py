@@ -40,8 +40,8 @@ import seeka_nb
 from seeka_nb import ConfigurationError, Credentials, Ledger, Sandbox, SendInterrupted
 from seeka_nb.adapters.ledger import Scope
 from seeka_nb.adapters.transport import HttpxTransport, Response
-from seeka_nb.pipeline import runner
-from seeka_nb.pipeline.bookkeeping import HELD_ELSEWHERE
+from seeka_nb.pipeline import bookkeeping, runner
+from seeka_nb.pipeline.bookkeeping import COMMIT_BATCHES, HELD_ELSEWHERE
 from seeka_nb.pipeline.options import SendOptions
 from seeka_nb.schema import MAX_RESPONSE_BODY_RECORDED
 
@@ -267,14 +267,20 @@ def test_finding_2_a_ledger_that_fills_up_mid_send_names_what_it_could_not_recor
         report.raise_for_failures()
 
 
-def test_finding_2_an_acceptance_the_ledger_could_not_record_is_not_ok(tmp_path, fake_time):
-    """Seeka accepted everything, but the last batch's record hit a full disk: not ok."""
-    n, path, creds = 100, tmp_path / "l.sqlite", creds_for()
+def test_finding_2_an_acceptance_the_ledger_could_not_record_is_not_ok(
+    tmp_path, fake_time, monkeypatch
+):
+    """Seeka accepted everything, but the last group commit (the last batches' outcomes)
+    hit a full disk: not ok, and exactly that group is listed as unrecorded."""
+    monkeypatch.setattr(bookkeeping, "COMMIT_SECONDS", 3600.0)  # groups close by count only
+    n, path, creds = 200, tmp_path / "l.sqlite", creds_for()
+    committed = n // 20 // COMMIT_BATCHES * COMMIT_BATCHES * 20  # whole groups before the last
+    assert 0 < committed < n
     ledger = Ledger(path)
 
     def script(k, ids, content):
         if k == n // 20:  # the last batch: the disk is full from now on
-            fill_disk(ledger, extra_pages=0)
+            fill_disk(ledger, extra_pages=0, compact=True)
         return Response(202)
 
     fake = FakeSeeka(script)
@@ -285,9 +291,9 @@ def test_finding_2_an_acceptance_the_ledger_could_not_record_is_not_ok(tmp_path,
     )
     ledger.close()
     assert report.counts["sent"] == n and sorted(fake.accepted) == [order_id(i) for i in range(n)]
-    assert sorted(report.unrecorded) == [order_id(i) for i in range(n - 20, n)]
+    assert sorted(report.unrecorded) == [order_id(i) for i in range(committed, n)]
     assert not report.ok and report.ledger_error
-    assert acked(path, creds, n) == {order_id(i) for i in range(n - 20)}
+    assert acked(path, creds, n) == {order_id(i) for i in range(committed)}
 
 
 @pytest.mark.parametrize("status", [742, 999, 600, 99])

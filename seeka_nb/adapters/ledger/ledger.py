@@ -10,12 +10,14 @@ named by a ``postgresql://`` URL (:mod:`.pg_migrations`, :mod:`.pg_statements`,
 2. opens a run (:meth:`~Ledger.start_run`), then :meth:`~Ledger.claim`\\ s each batch before
    sending it: an ID is claimed by at most one live run at a time, across threads and
    processes, so two sends sharing a ledger never both send it;
-3. :meth:`~Ledger.record`\\ s outcomes right after each answer (a crash loses nothing
-   acknowledged), calls :meth:`~Ledger.heartbeat` while it waits, and ends with
-   :meth:`~Ledger.finish_run`.
+3. :meth:`~Ledger.record`\\ s outcomes in group commits of a few answered batches (see
+   :mod:`seeka_nb.pipeline.bookkeeping`; until committed an order stays claimed, so a crash
+   loses nothing acknowledged), calls :meth:`~Ledger.heartbeat` while it waits, and ends
+   with :meth:`~Ledger.finish_run`.
 
 Claims of dead runs (see :mod:`.liveness`) are taken over: after a ``kill -9``, at most
-the batches that were in flight are sent again.  Every write is one short transaction
+the batches that were in flight or waiting for their group commit are sent again.  Every
+write is one short transaction
 (``BEGIN IMMEDIATE`` in SQLite, row locks in PostgreSQL).  Times are UTC epoch seconds from
 the injected clock (default: this machine's clock for SQLite, the server's for
 PostgreSQL).  Nothing personal is stored: IDs, hashes, statuses, counts, times, endpoint,
@@ -282,7 +284,8 @@ class Ledger:
         Status, payload hash, last HTTP status and error are the latest; attempts add up;
         ``first_sent_at`` is set once, ``last_sent_at`` on every ``sent``.  A ``sent``
         outcome also becomes the acknowledged hash, which later failures never erase.
-        Call it right after each answer: a crash afterwards loses nothing acknowledged.
+        Call it soon after each answer (the pipeline groups a few answers per call): until
+        then the order stays claimed, so a crash re-sends it rather than losing it.
         """
         checked = [check_outcome(o) for o in outcomes]
         check_id(run_id)

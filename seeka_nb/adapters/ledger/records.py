@@ -126,6 +126,8 @@ def check_ids(values: Iterable[str]) -> Iterator[str]:
 
 def check_outcome(outcome: Outcome) -> Outcome:
     """Refuse an outcome the ledger could not store faithfully."""
+    if _plainly_valid(outcome):  # the send pipeline's outcomes: about 0.3 µs, not 3
+        return outcome
     if not isinstance(outcome, Outcome):
         raise LedgerError(f"Expected an Outcome, got {type(outcome).__name__}.")
     check_id(outcome.activity_id)
@@ -144,6 +146,26 @@ def check_outcome(outcome: Outcome) -> Outcome:
     if outcome.error is not None and not isinstance(outcome.error, str):
         raise LedgerError(f"Outcome {outcome.activity_id!r}: error must be a str or None.")
     return outcome
+
+
+def _plainly_valid(o: object) -> bool:
+    """The common case of :func:`check_outcome` with exact types only (no ABC checks)."""
+    if type(o) is not Outcome:
+        return False
+    aid, digest, code, attempts, error = (
+        o.activity_id, o.payload_hash, o.http_status, o.attempts, o.error
+    )  # fmt: skip
+    return (
+        type(aid) is str
+        and aid != ""
+        and type(digest) is str
+        and digest != ""
+        and o.status in OUTCOME_STATUSES
+        and (code is None or (type(code) is int and 100 <= code <= 599))
+        and type(attempts) is int
+        and attempts >= 0
+        and (error is None or type(error) is str)
+    )
 
 
 def short_error(error: str | None) -> str | None:
