@@ -7,7 +7,8 @@ measures in the same run: ``df.seeka.to_events()`` on the pandas frame (the refe
 ``pl_df.seeka.to_events()`` on the same frame in polars (text columns), the conversion to
 pandas alone, and ``pl.scan_csv(...).seeka.to_events(batch_rows=...)`` summarised
 (streamed).  Prints ratios to the reference and the peak RSS of each phase
-(``ru_maxrss``; the streamed phase runs in a child process so its peak is its own).
+(``ru_maxrss``; the streamed phase runs in a child process and reports its own
+``VmHWM``, Linux only).
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ from bench_to_events import make_orders
 import seeka_nb
 from seeka_nb.adapters.polars_frames import to_pandas
 
+# The child reads its own high-water mark (VmHWM): ru_maxrss survives exec on Linux, so it
+# would report the parent's peak.
 STREAMED = """
-import resource, sys, time
+import re, sys, time
 import polars as pl
 import seeka_nb
 lazy = pl.scan_csv(sys.argv[1], infer_schema_length=0)
 t = time.perf_counter()
 s = lazy.seeka.to_events(tz="Australia/Sydney", batch_rows=int(sys.argv[2])).summary()
-print(time.perf_counter() - t, s["orders"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)
+print(time.perf_counter() - t, s["orders"], hwm)
 """
 
 

@@ -21,6 +21,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from notebook_big_data import big_data
+
 HERE = Path(__file__).resolve().parents[1] / "notebooks"
 CHECK = "nbval-check-output"
 
@@ -424,6 +427,7 @@ NOTEBOOKS = {
     "03_credentials_and_consent.ipynb": forms,
     "04_reliability.ipynb": reliability,
     "05_real_export_end_to_end.ipynb": real_export,
+    "06_big_data.ipynb": lambda: big_data(md, code, SANDBOX_NOTE),
 }
 
 

@@ -2,7 +2,8 @@
 
 ``import seeka_nb`` registers the ``df.seeka`` DataFrame accessor, and ``pl.DataFrame.seeka``
 / ``pl.LazyFrame.seeka`` when polars is imported (now or later; polars is never imported by
-seeka_nb itself).
+seeka_nb itself), and ``ddf.seeka`` on Dask DataFrames once ``dask.dataframe`` is imported
+(likewise, Dask is never imported by seeka_nb itself).
 
 Layers (a module imports only from its own layer or below; ``tests/test_layers.py`` checks):
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import importlib.metadata as _metadata
 import logging as _logging
 
-from . import _polars_hook, consent
+from . import _dask_hook, _polars_hook, consent
 from . import accessor as _accessor  # registers df.seeka
 from .adapters.ledger import Ledger
 from .adapters.readers import read_orders
@@ -57,6 +58,7 @@ from . import _short_errors  # noqa: E402 - after the imports it needs
 
 _short_errors.install()  # ConfigurationError as one line in a notebook
 _polars_hook.install()  # pl.DataFrame.seeka, once polars is imported
+_dask_hook.install()  # ddf.seeka, once dask.dataframe is imported (never imported here)
 
 __all__ = [
     "AuthenticationError",

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .adapters.ledger import Ledger, is_postgres_url, strip_password
+from .adapters.ledger import Ledger
 from .core import events as core_events
 from .credentials import Credentials
 from .errors import ConfigurationError
 from .pipeline import runner
-from .pipeline.options import Resend, SendOptions
+from .pipeline.options import Resend, SendOptions, portable_ledger
 from .pipeline.report import SendReport
 from .pipeline.stop import StopSignal
 
@@ -158,10 +158,8 @@ class Retrier:
 
     def __getstate__(self) -> dict[str, Any]:
         options = self.options
-        if isinstance(options.ledger, Ledger):  # an open connection does not travel
-            options = replace(options, ledger=options.ledger.portable_target)
-        if is_postgres_url(options.ledger):  # nor a password: PGPASSWORD/.pgpass there
-            options = replace(options, ledger=strip_password(str(options.ledger)))
+        # an open connection does not travel, nor a PostgreSQL URL's password
+        options = replace(options, ledger=portable_ledger(options.ledger))
         if callable(options.progress):
             options = replace(options, progress=None)
         return {"events": self.events, "creds": self.creds, "options": options, "seams": None}

@@ -36,7 +36,7 @@ from .core.stream import StreamChunk, convert_frames, hold_back, merge_issues, s
 from .credentials import Credentials
 from .errors import ConfigurationError
 from .pipeline import runner
-from .pipeline.options import Resend, SendOptions
+from .pipeline.options import Resend, SendOptions, portable_ledger
 from .pipeline.report import SendReport
 from .pipeline.stop import StopSignal
 from .pipeline.stream import send_stream
@@ -237,8 +237,8 @@ class _StreamRetrier:
 
     def __getstate__(self) -> dict[str, Any]:
         options = self.options
-        if isinstance(options.ledger, Ledger):
-            options = replace(options, ledger=str(options.ledger.path))
+        # an open connection does not travel, nor a PostgreSQL URL's password
+        options = replace(options, ledger=portable_ledger(options.ledger))
         if callable(options.progress):
             options = replace(options, progress=None)
         return {"stream": self.stream, "creds": self.creds, "options": options, "seams": None}

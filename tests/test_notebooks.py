@@ -42,13 +42,14 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(cell["source"])
 
 
-def test_the_five_tutorials_exist() -> None:
+def test_the_six_tutorials_exist() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_quickstart.ipynb",
         "02_shopify_export.ipynb",
         "03_credentials_and_consent.ipynb",
         "04_reliability.ipynb",
         "05_real_export_end_to_end.ipynb",
+        "06_big_data.ipynb",
     ]
 
 

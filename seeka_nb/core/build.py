@@ -77,6 +77,8 @@ class OrderTable:
     conflict_values: dict[str, np.ndarray]  # per input row values of conflicting fields
     line_dupes: np.ndarray  # per input row: exact duplicate of another line of its order
     preset: str
+    #: order-level fields in the order they were checked (the order of ``conflicts``)
+    level_fields: tuple[str, ...] = ()
 
     @property
     def n_orders(self) -> int:
@@ -441,6 +443,7 @@ def _convert(
         conflict_values=ctx.conflict_values,
         line_dupes=dupes,
         preset=pre.name,
+        level_fields=tuple(ctx.level_fields),
     )
 
 

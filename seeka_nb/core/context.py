@@ -46,6 +46,7 @@ class Context:
         self.codes = np.full(self.n, -1, dtype=np.int64)
         self.n_orders = 0
         self.conflict_values: dict[str, np.ndarray] = {}
+        self.level_fields: dict[str, None] = {}  # order-level fields, in the order checked
         self.raw_text: Coded | None = None  # the last identifier column read, as written
         self._texts: dict[Hashable, Coded] = {}
 
@@ -127,6 +128,7 @@ class Context:
         ``severity="error"``, holds the order back; ``message`` replaces the default text.
         """
         res = per_order(self.codes, values, present, self.n_orders, fill=fill)
+        self.level_fields[name] = None
         if res.conflicts.any():
             conflicts[name] = res.conflicts
             shown = values if shown is None else shown

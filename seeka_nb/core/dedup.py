@@ -106,8 +106,13 @@ def _distinct_by_order(
     return {int(k): g.to_numpy() for k, g in frame.groupby("o", sort=False)["v"]}  # type: ignore[arg-type]
 
 
-def find_duplicates(table: OrderTable) -> pd.DataFrame:
-    """The duplicates report (see the module docstring), one row per finding."""
+def find_duplicates(table: OrderTable, positions: np.ndarray | None = None) -> pd.DataFrame:
+    """The duplicates report (see the module docstring), one row per finding.
+
+    ``positions``: when the table holds part of a frame (a partition holding every row of
+    its orders), each row's position in the whole frame, ascending: two rows are then in
+    one block only when their positions are consecutive.
+    """
     out: list[dict[str, object]] = []
     codes = table.row_order
     for field, mask in table.conflicts.items():
@@ -144,6 +149,8 @@ def find_duplicates(table: OrderTable) -> pd.DataFrame:
         )
     starts = np.ones(len(codes), dtype=bool)
     starts[1:] = codes[1:] != codes[:-1]
+    if positions is not None:
+        starts[1:] |= np.diff(positions) != 1
     blocks = np.bincount(codes[starts & (codes >= 0)], minlength=table.n_orders)
     split = np.flatnonzero(blocks > 1)
     for o, rows in _rows_by_order(table, np.isin(codes, split)).items():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..adapters.ledger import Ledger, mask_url
-from ..adapters.ledger.postgres import is_postgres_url
+from ..adapters.ledger.postgres import is_postgres_url, strip_password
 from ..adapters.network import validate_proxy
 from ..errors import ConfigurationError
 from ..schema import DEFAULT_RATE_PER_SECOND, SEEKA_RATE_LIMIT_PER_SECOND
@@ -95,6 +95,19 @@ class SendOptions:
             raise ConfigurationError(
                 f"stall_limit={self.stall_limit!r}: positive seconds, or None for no limit."
             )
+
+
+def portable_ledger(
+    option: str | os.PathLike[str] | Ledger | bool | None,
+) -> str | os.PathLike[str] | bool | None:
+    """The ledger option as it may travel to another process (a pickled report): an open
+    :class:`Ledger` becomes what opens it again, a PostgreSQL URL loses its password (the
+    other process gives it through ``PGPASSWORD`` or ``~/.pgpass``)."""
+    if isinstance(option, Ledger):
+        option = option.portable_target
+    if is_postgres_url(option):
+        option = strip_password(str(option))
+    return option
 
 
 def open_ledger(

@@ -106,6 +106,17 @@ def test_a_database_with_other_tables_is_not_a_ledger(url: str):
         Ledger(url)
 
 
+def test_the_urls_own_options_are_kept_and_a_search_path_picks_the_schema(url: str):
+    raw(url, "CREATE SCHEMA jobs")
+    raw(url, "CREATE TABLE public.customers (email TEXT)")  # public is not a ledger
+    with Ledger(url + "&options=-csearch_path%3Djobs", busy_timeout=3) as led:
+        led.start_run(SCOPE, package_version="0.1.0", n_orders=0)
+        assert led._db.read(lambda c: c.execute("SHOW lock_timeout").fetchone()[0]) == "3s"
+    assert raw(url, "SELECT COUNT(*) FROM jobs.runs") == [(1,)]
+    with pytest.raises(LedgerError, match="not a seeka_nb ledger"):
+        Ledger(url)
+
+
 def test_times_come_from_the_servers_clock_by_default(url: str):
     before = time.time()
     with Ledger(url) as led:

@@ -9,6 +9,7 @@ import logging
 import pickle
 from urllib.parse import urlsplit
 
+import cloudpickle
 import pytest
 from pg_server import PASSWORD, PgServer
 from rel_support import KEY, ORG, make_orders, order_id
@@ -156,3 +157,22 @@ def test_a_ledger_locked_by_another_program_mid_send_then_a_rerun(url: str, fake
     assert set(fake.accepted) == acked(url, n) | set(first.unrecorded)
     again = events.send(creds(), ledger=url, _seams=seams_for(fake, fake_time))
     assert again.ok and set(fake.accepted) == {order_id(i) for i in range(n)}
+
+
+def test_a_streamed_send_with_a_postgresql_ledger_pickles_without_the_password(url: str, fake_time):
+    """EventStream.send takes the same ledger URL; its report's retry travels without the
+    password (and without an open connection)."""
+    from seeka_nb import EventStream
+    from seeka_nb.core.stream import convert_frames
+
+    df = make_orders(0, 100)
+    stream = EventStream(lambda: convert_frames([df.iloc[:50], df.iloc[50:]]))
+    for ledger in (url, Ledger(url)):
+        fake = FakeSeeka(lambda k, ids, c: Response(503) if k == 1 else Response(202))
+        seams = seams_for(fake, fake_time)
+        report = stream.send(creds(), ledger=ledger, max_retries=0, _seams=seams)
+        assert not report.ok and report.counts["failed"] == 20
+        assert PASSWORD.encode() not in cloudpickle.dumps(report)  # the stream holds a lambda
+        if isinstance(ledger, Ledger):
+            ledger.close()
+    assert len(acked(url, 100)) == report.counts["sent"] + report.counts["already_sent"]

@@ -136,9 +136,11 @@ class PgDatabase:
             ) from None
         self._psycopg = psycopg
         # connect_timeout bounds the wait for an unreachable server; lock_timeout bounds the
-        # wait for a row another connection holds (the transaction is then retried).
-        options = f"-c lock_timeout={max(1, int(lock_timeout * 1000))}"
+        # wait for a row another connection holds (the transaction is then retried).  Both
+        # are added to the URL's own options (a search_path, say), never replacing them.
         try:
+            given = psycopg.conninfo.conninfo_to_dict(self._url).get("options") or ""
+            options = f"{given} -c lock_timeout={max(1, int(lock_timeout * 1000))}".strip()
             self._conn: Any = psycopg.connect(
                 self._url,
                 autocommit=True,

@@ -1,0 +1,247 @@
+"""How a Dask frame is converted, on the client side (layer 5, with the Dask accessor).
+
+:class:`DaskPlan` resolves the mapping once from the first rows, runs the facts pass
+(:func:`seeka_nb.core.partitions.frame_facts`: rows, filled columns, day/month evidence, order
+key hashes), decides how each order's rows come into one partition (``grouped``: already;
+``regrouped``: the few orders found in several partitions move to the first of them;
+``shuffled``: a shuffle on the order key) and builds the delayed partitions that the workers
+convert.  Only small results (facts, findings) and, while sending, ``window`` partitions'
+events at a time come back to the client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask.delayed import Delayed
+
+from .accessor import _preset_name
+from .core.build import prepare
+from .core.events import Events
+from .core.mapping import ColumnMapping, MappingSpec
+from .core.partitions import (
+    KEY,
+    POSITION,
+    FrameFacts,
+    PartCall,
+    PartFindings,
+    events_of,
+    findings_of,
+    frame_facts,
+    key_column,
+    regroup,
+    resolve_dayfirst,
+    rows_with_keys,
+    with_positions,
+)
+from .errors import ValidationError
+
+#: Orders found in several partitions that are moved to their first partition rather than
+#: shuffling the whole frame (or 1 % of the orders, when more).
+MAX_MOVED_ORDERS = 1000
+
+#: Partitions converted at once while sending (the client holds at most this many
+#: partitions' events, plus the one being sent).
+DEFAULT_WINDOW = 2
+
+
+def _first_rows(part: pd.DataFrame) -> pd.DataFrame:
+    return part.head(50)
+
+
+def head_rows(ddf: dd.DataFrame) -> pd.DataFrame:
+    """The first partition's first rows (not ``ddf.head``: with ``set_index(drop=False)``
+    Dask 2026.8 drops the index column from its result)."""
+    first = ddf.to_delayed()[0]
+    return dask.delayed(_first_rows)(first).compute()
+
+
+class DaskPlan:
+    """How one Dask frame is converted (client side): the call every partition uses, the
+    whole-frame facts and the graph that brings each order's rows together."""
+
+    def __init__(
+        self,
+        ddf: dd.DataFrame,
+        mapping: MappingSpec | None,
+        preset: str | None,
+        kwargs: dict[str, Any],
+        grouped: bool | None,
+    ) -> None:
+        self.ddf = ddf
+        head = head_rows(ddf)
+        if not isinstance(head, pd.DataFrame):
+            raise ValidationError(
+                f"ddf.seeka needs pandas partitions; this Dask frame holds "
+                f"{type(head).__name__} partitions. Convert them with "
+                "ddf.map_partitions(lambda p: p.to_pandas()) first."
+            )
+        preset = _preset_name(head, preset)
+        self.columns = list(head.columns)
+        self.cmap: ColumnMapping = prepare(head if len(head) else ddf._meta, mapping, preset)[2]
+        self.key = key_column(self.cmap, list(ddf.columns))
+        self.grouped_arg = grouped
+        self.call = PartCall(
+            mapping,
+            preset,
+            now=time.time(),  # one clock reading for every partition
+            fields=dict(self.cmap.fields),
+            **kwargs,
+        )
+        self._facts: list[FrameFacts] | None = None
+        self.guessed = False  # the day/month order was guessed (decided by the facts pass)
+        # the client current when the stream is made: a send iterates in another thread,
+        # where a ``with client.as_current():`` block of the caller is not visible
+        self.client = _current_client()
+
+    def compute(self, *objs: Any) -> tuple[Any, ...]:
+        """``dask.compute`` on this plan's client (or Dask's default scheduler)."""
+        return dask.compute(*objs, scheduler=self.client)
+
+    # --- pass 1: facts --------------------------------------------------------------------
+    def facts(self) -> list[FrameFacts]:
+        """The partitions' facts (computed once)."""
+        if self._facts is None:
+            cols = [c for cs in self.cmap.fields.values() for c in cs]
+            tcol = self.cmap.columns("time")[0]
+            parts = self.ddf.to_delayed()
+            expected = list(self.columns)
+            facts = self.compute(
+                *[dask.delayed(frame_facts)(p, cols, tcol, expected, self.key) for p in parts]
+            )
+            self._facts = list(facts)
+            if sum(f.n_rows for f in self._facts) == 0:
+                raise ValidationError("The DataFrame has no rows: there are no orders to convert.")
+            if self.call.dayfirst is None:
+                dayfirst, self.guessed = resolve_dayfirst(self._facts)
+                pre_dayfirst = _preset_dayfirst(self.call.preset)
+                chosen = pre_dayfirst if pre_dayfirst is not None else dayfirst
+                if pre_dayfirst is not None:
+                    self.guessed = False
+                self.call = replace(self.call, dayfirst=chosen)
+            else:
+                self.guessed = False
+        return self._facts
+
+    # --- the graph ------------------------------------------------------------------------
+    def mode(self) -> str:
+        """``grouped`` (no row moves), ``regrouped`` (the few orders whose rows are in two
+        or more partitions move to the first of them) or ``shuffled`` (a full shuffle)."""
+        facts = self.facts()
+        if self.grouped_arg is not None:
+            return "grouped" if self.grouped_arg else "shuffled"
+        keys = np.concatenate([f.keys for f in facts])
+        _uniq, counts = np.unique(keys, return_counts=True)
+        shared = int((counts > 1).sum())
+        if shared == 0:
+            return "grouped"
+        return "regrouped" if shared <= max(MAX_MOVED_ORDERS, keys.size // 100) else "shuffled"
+
+    def parts(self) -> list[Delayed]:
+        """The frame's partitions (delayed) with positions and the key, each order's rows
+        in one partition."""
+        facts = self.facts()
+        mode = self.mode()
+        starts = np.concatenate([[0], np.cumsum([f.n_rows for f in facts])[:-1]]).tolist()
+        meta = self.ddf._meta.assign(**{POSITION: np.int64(0), KEY: pd.Series([], dtype=object)})
+        framed = self.ddf.map_partitions(
+            _positions, starts, self.key, meta=meta, enforce_metadata=False
+        )
+        if mode == "shuffled":
+            return list(framed.shuffle(on=KEY, npartitions=self.ddf.npartitions).to_delayed())
+        parts = list(framed.to_delayed())
+        if mode == "grouped":
+            return parts
+        return _regroup(parts, [f.keys for f in facts])
+
+    def findings(self) -> list[PartFindings]:
+        """Every partition's issues and duplicate findings (small; computed together)."""
+        call = self.call
+        return list(self.compute(*[dask.delayed(findings_of)(p, call) for p in self.parts()]))
+
+    def chunks(self, window: int) -> Iterator[Events]:
+        """The partitions' events in partition order, ``window`` partitions at a time."""
+        parts = self.parts()
+        if self.mode() == "shuffled":  # the shuffle runs once per pass, not once per window
+            parts = list(dask.persist(*parts, scheduler=self.client))
+        call = self.call
+        tables = [dask.delayed(events_of)(p, call) for p in parts]
+        client = self.client
+        if client is None:  # Dask's local scheduler: one window after the other
+            for i in range(0, len(tables), window):
+                for table in self.compute(*tables[i : i + window]):
+                    if table is not None:
+                        yield Events(table)
+            return
+        # distributed: the next window is converted in the workers while this one is sent
+        futures = client.compute(tables[:window])
+        for i in range(window, len(tables) + window, window):
+            following = client.compute(tables[i : i + window]) if i < len(tables) else []
+            for future in futures:
+                table = future.result()
+                future.release()
+                if table is not None:
+                    yield Events(table)
+            futures = following
+
+
+def _current_client() -> Any:
+    """The ``distributed`` client in use, if any (``None``: Dask's local scheduler)."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - the dask extra installs distributed
+        return None
+    try:
+        return Client.current()
+    except ValueError:
+        return None
+
+
+def _regroup(parts: list[Delayed], keys: list[np.ndarray]) -> list[Delayed]:
+    """Move each order found in several partitions to the first of them (its home)."""
+    number = np.repeat(np.arange(len(keys)), [k.size for k in keys])
+    every = np.concatenate(keys)
+    uniq, first, counts = np.unique(every, return_index=True, return_counts=True)
+    shared = uniq[counts > 1]
+    home = dict(zip(shared.tolist(), number[first[counts > 1]].tolist(), strict=True))
+    sel = np.isin(every, shared)
+    moves: dict[tuple[int, int], list[int]] = {}  # (home, from) -> hashes
+    for h, p in zip(every[sel].tolist(), number[sel].tolist(), strict=True):
+        if home[h] != p:
+            moves.setdefault((home[h], p), []).append(h)
+    out = []
+    for j, part in enumerate(parts):
+        leaving = np.array(
+            [h for (hm, p), hs in moves.items() if p == j and hm != j for h in hs],
+            dtype=np.uint64,
+        )
+        arriving = [
+            dask.delayed(rows_with_keys)(parts[p], np.array(hs, dtype=np.uint64))
+            for (hm, p), hs in sorted(moves.items())
+            if hm == j
+        ]
+        out.append(dask.delayed(regroup)(part, leaving, *arriving))
+    return out
+
+
+def _preset_dayfirst(preset: str | None) -> bool | None:
+    from .core.presets import get_preset
+
+    return get_preset(preset).dayfirst
+
+
+def _positions(
+    p: pd.DataFrame,
+    starts: list[int],
+    key: Hashable,
+    partition_info: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    number = partition_info["number"] if partition_info is not None else 0
+    return with_positions(p, starts[number], key)
