@@ -25,17 +25,10 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .adapters.readers import read_orders
 from .adapters.samples import sample_orders
 from .adapters.sandbox import Sandbox
-from .cli_options import (
-    add_input,
-    add_output,
-    add_send,
-    conversion_options,
-    option_hint,
-    send_options,
-)
+from .cli_input import Input, issues_of, read_input
+from .cli_options import add_input, add_output, add_send, option_hint, send_options
 from .cli_outcome import (
     EPILOG,
     NOT_SENT_STATUSES,
@@ -137,11 +130,11 @@ def _phase(code: ExitCode) -> Iterator[None]:
         raise CliError(code, message + option_hint(message)) from exc
 
 
-def _read_and_convert(args: argparse.Namespace) -> tuple[pd.DataFrame, Any]:
-    """The export and its events (validate and send read the same way); exit 3 if not."""
+def _read_and_convert(args: argparse.Namespace) -> Input:
+    """The export and its events, whole or streamed (validate and send read the same
+    way, see :mod:`seeka_nb.cli_input`); exit 3 if not."""
     with _phase(ExitCode.INPUT):
-        df = read_orders(args.file)
-        return df, df.seeka.to_events(**conversion_options(args))
+        return read_input(args)
 
 
 def cmd_send(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
@@ -149,7 +142,7 @@ def cmd_send(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     options = send_options(args)
     with _phase(ExitCode.USAGE):
         SendOptions(**options)
-    _df, events = _read_and_convert(args)
+    events = _read_and_convert(args).events
     with _phase(ExitCode.CONFIG):
         creds = Credentials.from_env()
         if args.endpoint:
@@ -187,18 +180,19 @@ def cmd_send(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
 
 def cmd_validate(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     """Read an export and report what would be sent and what is held back."""
-    df, events = _read_and_convert(args)
-    marker = df.attrs.get("seeka_nb", {})
+    read = _read_and_convert(args)
+    events, marker = read.events, read.marker
+    streamed = f", streamed {read.chunksize:,} rows at a time" if read.chunksize else ""
     say(
-        f"{args.file}: {plural(len(df), 'row')}, {plural(df.shape[1], 'column')} "
+        f"{args.file}: {plural(read.rows, 'row')}, {plural(read.columns, 'column')} "
         f"(encoding {marker.get('encoding')}, delimiter {marker.get('delimiter')!r}, "
-        f"detected preset {marker.get('preset')!r})\n"
+        f"detected preset {marker.get('preset')!r}{streamed})\n"
     )
     if not args.quiet:
-        say(df.seeka.mapping(conversion_options(args)["mapping"], preset=args.preset))
+        say(read.mapping())
         print()
     say(events)
-    issues = events.issues
+    issues = issues_of(events)
     by_code: list[dict[str, Any]] = []
     for (severity, code), group in issues.groupby(["severity", "code"], observed=True):
         by_code.append(

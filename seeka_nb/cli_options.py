@@ -24,7 +24,13 @@ __all__ = [
     "option_hint",
     "parse_map",
     "send_options",
+    "stream_chunksize",
 ]
+
+#: Files larger than this are streamed by validate and send (unless --chunksize 0).
+STREAM_AUTO_BYTES = 256 * 2**20
+#: Rows per chunk when a file is streamed without --chunksize.
+STREAM_CHUNKSIZE = 100_000
 
 #: Python keyword (as error messages name it, ``tz=``) -> the command-line option.
 OPTION_FOR_KEYWORD = {
@@ -39,6 +45,7 @@ OPTION_FOR_KEYWORD = {
     "resend=": "--resend changed",
     "rate=": "--rate N",
     "deadline=": "--deadline SECONDS",
+    "chunksize=": "--chunksize N",
 }
 
 
@@ -104,6 +111,16 @@ def add_input(parser: argparse.ArgumentParser) -> None:
         "pending = hold (default) or send; partially_refunded = send (default, at the "
         "order's value), net (minus the refund) or hold; unknown = send (default) or hold",
     )
+    group.add_argument(
+        "--chunksize",
+        type=int,
+        default=None,
+        metavar="N",
+        help="read, convert and send the file N rows at a time, memory bounded by N "
+        f"(default: whole file, or chunks of {STREAM_CHUNKSIZE:,} rows for files over "
+        f"{STREAM_AUTO_BYTES // 2**20} MB; 0: always the whole file). The rows of one order "
+        "must be adjacent (a file sorted by order)",
+    )
     day = group.add_mutually_exclusive_group()
     day.add_argument(
         "--dayfirst",
@@ -115,6 +132,20 @@ def add_input(parser: argparse.ArgumentParser) -> None:
     day.add_argument(
         "--monthfirst", dest="dayfirst", action="store_false", help="read 01/02/2025 as 2 January"
     )
+
+
+def stream_chunksize(args: argparse.Namespace, size: int | None) -> int | None:
+    """Rows per chunk when the file is streamed (``None``: read whole).  ``size`` is the
+    file's size in bytes (``None`` when unknown)."""
+    if args.chunksize is not None:
+        if args.chunksize < 0:
+            raise ConfigurationError(
+                f"--chunksize {args.chunksize}: a number of rows (0 reads the whole file)."
+            )
+        return args.chunksize or None
+    if size is not None and size > STREAM_AUTO_BYTES:
+        return STREAM_CHUNKSIZE
+    return None
 
 
 def _pairs(values: list[str], option: str, example: str) -> list[tuple[str, str]]:

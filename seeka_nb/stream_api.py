@@ -109,14 +109,13 @@ class EventStream:
             findings.append(chunk._duplicates)
             if isinstance(chunk, StreamChunk):
                 decided = chunk.date_decided
-                if len(chunk.stream_duplicates):
-                    findings.append(chunk.stream_duplicates)
+                findings.append(chunk.stream_duplicates)
         merged = merge_issues(issues, decided)
-        dups = (
-            pd.concat(findings, ignore_index=True)
-            if findings
-            else pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
-        )
+        found = [f for f in findings if len(f)]  # empty ones would turn text columns object
+        if found:
+            dups = pd.concat(found, ignore_index=True)
+        else:
+            dups = findings[0] if findings else pd.DataFrame(columns=list(DUPLICATE_COLUMNS))
         sev = merged["severity"].value_counts()
         summary = {
             **totals,
@@ -127,6 +126,20 @@ class EventStream:
             "chunks": chunks,
         }
         return _Analysis(merged, dups, summary, split_hashes(dups))
+
+    def _split_ids(self) -> np.ndarray:
+        """Hashes of IDs split across chunks: from the analysis when it was made, else from
+        a lighter pass (conversion only: no duplicates report, no summary)."""
+        if "_analysis" in self.__dict__:
+            return self._analysis.split
+        found = [
+            chunk.stream_duplicates
+            for chunk in self
+            if isinstance(chunk, StreamChunk) and len(chunk.stream_duplicates)
+        ]
+        if not found:
+            return np.empty(0, dtype=np.uint64)
+        return split_hashes(pd.concat(found, ignore_index=True))
 
     def issues(self) -> pd.DataFrame:
         """Every problem of the whole stream, as ``Events.issues`` (frame-level ones once)."""
@@ -176,9 +189,10 @@ class EventStream:
         """Send the whole stream: the keywords of :meth:`seeka_nb.Events.send`; one
         :class:`~seeka_nb.SendReport` for the run (a dry run keeps the first 1,000 request
         bodies in ``report.bodies``).  Reads the stream twice: once to find activity IDs
-        split across chunks (held back, see the module docstring; the analysis is kept for
-        ``issues()``/``summary()``), once to send.  Re-running sends only what the ledger
-        does not hold; Ctrl-C raises :class:`~seeka_nb.SendInterrupted` with the report."""
+        split across chunks (held back, see the module docstring; skipped when
+        ``summary()``/``issues()``/``duplicates()`` already read it), once to send.
+        Re-running sends only what the ledger does not hold; Ctrl-C raises
+        :class:`~seeka_nb.SendInterrupted` with the report."""
         creds = credentials if credentials is not None else Credentials.from_env()
         given = locals()
         options = SendOptions(**{k: given[k] for k in _SEND_OPTIONS})
@@ -191,7 +205,7 @@ class EventStream:
         seams: runner.Seams | None,
         only: set[str] | None,
     ) -> SendReport:
-        split = self._analysis.split
+        split = self._split_ids()
         chunks = (hold_back(chunk, split) for chunk in self)
         report = send_stream(chunks, creds, options, seams=seams, only=only)
         report._again = _StreamRetrier(self, creds, options, seams)

@@ -92,3 +92,16 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
     orders_frame(3).to_csv(path, index=False)
     with pytest.raises(ConfigurationError, match="chunksize"):
         list(stream_orders(path, chunksize=0))
+
+
+def test_send_without_a_prior_analysis_holds_back_split_orders(
+    sandbox: Sandbox, creds: Credentials
+) -> None:
+    df = orders_frame(30, seed=8, max_lines=2)
+    df = pd.concat([df, df[df["order_id"] == "SO-10002"]], ignore_index=True)
+    stream = EventStream(lambda: convert_frames(chunks_of(df, [9]), now=1.8e9))
+    report = stream.send(creds, rate=None, ledger=False)  # no summary() before: light pass
+    assert "_analysis" not in stream.__dict__
+    assert "SO-10002" not in [e["ev"]["payload"]["activityId"] for e in sandbox.events]
+    held = report.to_frame().query("activity_id == 'SO-10002'")
+    assert len(held) == 2 and set(held["status"]) == {"invalid"}

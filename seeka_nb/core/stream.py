@@ -278,8 +278,11 @@ def _date_order(frame: pd.DataFrame, cmap: object, st: StreamState) -> bool | No
     column = frame[col] if col in frame.columns else None
     if column is None or pd.api.types.is_datetime64_any_dtype(column.dtype):
         return st.dayfirst
-    texts = pd.Series(column.dropna().unique()).astype(str)
-    parts = texts.str.extract(_NUMERIC_DATE).dropna()
+    texts = pd.Series(column.dropna().unique()).astype("str")
+    numeric = texts.str.contains(_NUMERIC_DATE.replace("(", "(?:"), regex=True).to_numpy(bool)
+    if not numeric.any():  # ISO times (most exports): nothing to decide, cheaply
+        return st.dayfirst
+    parts = texts[numeric].str.extract(_NUMERIC_DATE).dropna()
     if parts.empty:
         return st.dayfirst
     day = bool((parts[0].astype(int) > 12).any())
