@@ -170,12 +170,19 @@ def run_step(name: str, *args: str) -> dict:
 
 # --- for the dask helper -----------------------------------------------------------------
 def dask_conversion(path: Path, lines: int) -> str | None:
-    """DASK HELPER: Dask on two local workers converting 4M lines vs one process.
+    """Dask on two local workers converting (and checking) the first 4M lines against one
+    process (``benchmarks/bench_dask.py``'s ``compare_csv``); ``None`` without Dask."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        return None
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_dask import compare_csv
 
-    To be filled in by the ``dask`` helper (issue 16): return a printable line with both
-    times and the ratio, or ``None`` when Dask is not installed.
-    """
-    return None
+    part = path.with_name("dask_slice.csv")
+    head_csv(path, part, min(4_000_000, lines))
+    return compare_csv(part)
 
 
 # --- main ---------------------------------------------------------------------------------
