@@ -31,6 +31,7 @@ each, and an ``empty_column`` warning only when the column was empty in every ch
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -187,7 +188,7 @@ def convert_frames(
         st.chunks += 1
         if len(frame) == 0:
             continue
-        work = frame if pending is None else pd.concat([pending, frame])
+        work = frame if pending is None else _stack(pending, frame)
         assert pre is not None and cmap is not None
         cut = _open_order_start(work, cmap, key_col)
         pending = work.iloc[cut:]
@@ -214,6 +215,23 @@ def _diff(first: list[Hashable], now: list[Hashable]) -> str:
     if not missing and not extra:
         return "(the same names in another order)"
     return f"(missing {missing[:5]}, new {extra[:5]})"
+
+
+def _stack(pending: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The carried-over rows on top of the next chunk.
+
+    A column can be all missing in one and numeric in the other (measure columns are
+    decided per chunk); pandas 2.2 then warns that a future version will let the all-NA
+    side count in the result's dtype.  Either dtype holds the same values and the core reads
+    both alike, so the warning is not the user's concern.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="The behavior of DataFrame concatenation with empty or all-NA",
+            category=FutureWarning,
+        )
+        return pd.concat([pending, frame])
 
 
 def _open_order_start(work: pd.DataFrame, cmap: object, key_col: Hashable | None) -> int:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from stream_data import chunks_of, orders_frame
 
 import seeka_nb  # noqa: F401  (registers df.seeka)
+from seeka_nb.core.pdcompat import text_array
 from seeka_nb.core.stream import (
     SeenIds,
     StreamChunk,
@@ -161,7 +162,7 @@ def test_date_order_contradicted_by_a_later_chunk_stops() -> None:
 
 def test_frame_level_issues_once() -> None:
     df = orders_frame(20)
-    df["phone"] = pd.array([None] * len(df), dtype="str")  # empty in every chunk
+    df["phone"] = text_array([None] * len(df))  # empty in every chunk
     whole = df.seeka.to_events()
     chunks, state = streamed(chunks_of(df, [6]))
     merged = merge_issues([c.issues for c in chunks], state.dayfirst is not None)
