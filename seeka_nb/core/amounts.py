@@ -159,6 +159,7 @@ def order_amounts(
         known = ~np.isnan(price)
         unit[known] = price[known]
         products.columns["unitPrice"] = unit
+        products.floats["unitPrice"] = price
     return money, products
 
 

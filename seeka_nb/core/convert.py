@@ -35,7 +35,7 @@ from .presets import Preset
 from .status import apply_policy, read_status
 from .table import OrderTable
 from .times import format_utc, parse_times, time_bounds
-from .values import is_present, truncate
+from .values import is_present, str_codes, truncate
 
 ORDER_TEXT_FIELDS = ("seekaPId", "tcfConsentString", *COMMERCE_STRING_FIELDS)
 ID_LIKE = {
@@ -87,6 +87,9 @@ def convert(
     owner = np.repeat(np.arange(n_orders), products.counts())
     if is_present(cur).any():
         products.columns["currencyCode"] = cur[owner]
+        cur_coded = str_codes(cur)
+        if cur_coded is not None:
+            products.coded["currencyCode"] = (cur_coded[0][owner], cur_coded[1])
 
     # --- order status ---------------------------------------------------------------------
     status_read = read_status(ctx, first_row)

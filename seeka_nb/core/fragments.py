@@ -20,8 +20,8 @@ The only per-item Python left is C-level: ``map(orjson.dumps, ...)`` over distin
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
 import orjson
@@ -63,11 +63,27 @@ def _float_tokens(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, out
 
 
-def tokens(values: np.ndarray, *, distinct: bool = True) -> tuple[np.ndarray, np.ndarray]:
+#: What the table already knows of a column (see ``Products.coded``/``Products.floats``):
+#: its dictionary encoding ``(codes, uniques)``, or its values as floats (NaN: ``None``).
+Hint: TypeAlias = tuple[np.ndarray, np.ndarray] | np.ndarray | None
+
+
+def tokens(
+    values: np.ndarray, *, distinct: bool = True, hint: Hint = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per item a code into JSON texts (``-1`` where absent: ``None``, or NaN in a float
     array) and the texts.  Values are encoded once per distinct value when they are all
-    ``str``, all ``int`` or all ``float`` (or ``distinct=False``: once per item)."""
+    ``str``, all ``int`` or all ``float`` (or ``distinct=False``: once per item).
+
+    ``hint`` (the same values, already encoded) skips hashing the column again: the
+    result is the same (``tests/core/test_fast_paths.py`` compares)."""
     n = len(values)
+    if distinct and isinstance(hint, tuple):
+        codes, uniques = hint
+        if set(map(type, uniques)) <= {str}:
+            return np.asarray(codes, dtype=np.int64), _texts(uniques.tolist())
+    elif distinct and isinstance(hint, np.ndarray) and hint.dtype.kind == "f":
+        return _float_tokens(hint)
     if values.dtype.kind == "f":
         return _float_tokens(values)
     values = np.asarray(values, dtype=object)
@@ -98,11 +114,14 @@ def tokens(values: np.ndarray, *, distinct: bool = True) -> tuple[np.ndarray, np
 Part = tuple[np.ndarray, np.ndarray]  # per item an index into a table of texts, the table
 
 
-def field_parts(columns: Sequence[tuple[str, np.ndarray]], n: int) -> tuple[list[Part], np.ndarray]:
+def field_parts(
+    columns: Sequence[tuple[str, np.ndarray]], n: int, hints: Mapping[str, Hint] | None = None
+) -> tuple[list[Part], np.ndarray]:
     """Per field, per item: ``"key":value`` text (after a comma unless it is the item's
     first present field; ``""`` where absent), as a :data:`Part`.  Also: which items have
-    any field."""
-    coded = [tokens(v) for _, v in columns]
+    any field.  ``hints``: per field, what :func:`tokens` may use."""
+    hints = hints or {}
+    coded = [tokens(v, hint=hints.get(k)) for k, v in columns]
     if not coded:
         return [], np.zeros(n, dtype=bool)
     present = np.stack([c >= 0 for c, _ in coded], axis=1)
@@ -179,7 +198,7 @@ class FragmentEncoder:
         ]
         n_items = len(prods.row_pos)
         pcols = [(k, prods.columns[k]) for k in PRODUCT_FIELDS if k in prods.columns]
-        p_parts, _ = field_parts(pcols, n_items)
+        p_parts, _ = field_parts(pcols, n_items, {**prods.coded, **prods.floats})
         rank = np.arange(n_items) - np.repeat(prods.offsets[:-1], np.diff(prods.offsets))
         self.product_parts = fuse(
             [constant_part(rank > 0, ["{", "},{"]), *p_parts], max(4096, n_items // 8)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 _BIG = np.iinfo(np.int64).max
 
@@ -85,6 +86,29 @@ def distinct_per_order(
     if value_codes.size == 0:
         return Ragged(np.empty(0, dtype=object), np.zeros(n_orders + 1, dtype=np.int64))
     key = order_of.astype(np.int64) * (len(uniques) + 1) + value_codes
-    _, first = np.unique(key, return_index=True)
-    first.sort()  # back to input (priority, row) order
+    first = first_occurrences(key)  # in input (priority, row) order
     return ragged(order_of[first], uniques[value_codes[first]], n_orders)
+
+
+def first_occurrences(keys: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct key, ascending: what
+    ``np.sort(np.unique(keys, return_index=True)[1])`` gives, by hashing instead of sorting.
+
+    ``pd.factorize`` numbers keys in order of first appearance, so a position holds a
+    first occurrence exactly where its code exceeds every code before it.
+    """
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes = pd.factorize(keys)[0]
+    top = np.maximum.accumulate(codes)
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.greater(top[1:], top[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def sorted_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for integer keys, by hashing (the distinct
+    keys are sorted, not the rows)."""
+    codes, uniq = pd.factorize(keys, sort=True)
+    return np.asarray(uniq, dtype=keys.dtype), codes.astype(np.int64, copy=False)

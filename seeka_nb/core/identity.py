@@ -18,6 +18,7 @@ import pandas as pd
 import pycountry
 
 from ..schema import SEEKA_PID_PATTERN
+from .grouping import sorted_unique
 from .phone_rules import PhoneValidator, e164_all
 from .values import Coded, recode, with_none
 
@@ -191,7 +192,7 @@ def phone_pairs(
     ``numbers``/``regions`` list the pairs with a number, in key order."""
     width = len(regions.uniques) + 1
     key = np.where(text.codes >= 0, text.codes * width + (regions.codes + 1), -1)
-    pairs, inverse = np.unique(key, return_inverse=True)
+    pairs, inverse = sorted_unique(key)
     real = pairs[pairs >= 0]
     numbers = text.uniques[real // width].tolist()
     region_names = with_none(regions.uniques)[real % width - 1].tolist()

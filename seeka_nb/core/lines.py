@@ -10,7 +10,7 @@ issues log against the user's row.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import orjson
@@ -21,7 +21,7 @@ from ..schema import LINE_FIELDS, MAX_TEXT_LENGTH, PRODUCT_FIELD_TYPES, Severity
 from .grouping import ragged
 from .issues import IssueLog
 from .mapping import SYNONYMS, normalise_name
-from .values import is_present, to_number, to_text, truncate
+from .values import to_number, to_text, truncate
 
 TEXT_LINE_FIELDS = tuple(f for f in LINE_FIELDS if PRODUCT_FIELD_TYPES[f] == "string")
 INT_ID_FIELDS = ("productIdentifier", "variantIdentifier")
@@ -41,6 +41,13 @@ class Products:
     quantity: np.ndarray
     row_pos: np.ndarray
     quantity_mapped: bool
+    #: For some string columns, their dictionary encoding: ``(codes, uniques)`` with
+    #: ``columns[k][i] == uniques[codes[i]]`` (``codes[i] == -1``: ``None``; uniques
+    #: distinct).  The body encoder then encodes each distinct value without hashing the
+    #: column again.  Whoever replaces a column drops or replaces its entry.
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: For some columns of floats, the same values as a float array (``NaN``: ``None``).
+    floats: dict[str, np.ndarray] = field(default_factory=dict)
 
     def counts(self) -> np.ndarray:
         """Products per order."""
@@ -71,6 +78,7 @@ def normalise_lines(
     """
     m = len(row_pos)
     out: dict[str, np.ndarray] = {}
+    coded_out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     present_any = np.zeros(m, dtype=bool)
     price = np.full(m, np.nan)
     qty = np.full(m, np.nan)
@@ -100,7 +108,8 @@ def normalise_lines(
                 f"longer than {MAX_TEXT_LENGTH} characters; truncated",
             )
             out[name] = vals
-            present_any |= is_present(vals) | text.bad
+            coded_out[name] = (coded.codes, coded.uniques)
+            present_any |= coded.present | text.bad
             continue
         nums, bad = to_number(series)
         present_any |= ~np.isnan(nums) | bad
@@ -177,6 +186,7 @@ def normalise_lines(
     grouped = ragged(order_of[keep], keep, n_orders)
     take = grouped.values
     columns_out = {k: v[take] for k, v in out.items()}
+    coded_take = {k: (c[take], u) for k, (c, u) in coded_out.items()}
     if "unitPrice" in cols:
         p = price[take]
         columns_out["unitPrice"] = np.where(np.isnan(p), None, p).astype(object)  # type: ignore[attr-defined]
@@ -193,6 +203,7 @@ def normalise_lines(
         qty[take],
         row_pos[take],
         "quantity" in cols,
+        coded_take,
     )
 
 

@@ -202,9 +202,15 @@ def to_text(column: pd.Series) -> Coded:
         return Coded(codes, np.empty(0, dtype=object), np.zeros(n, dtype=bool))
     if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":
         # Arrow strings are valid UTF-8 by construction: strip in C++, no surrogate check.
-        stripped = pd.Series(uniques).str.strip()
+        u = pd.Series(uniques)
+        stripped = u.str.strip()
         text = stripped.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-        text[text == ""] = None
+        empty = text == ""
+        if not empty.any() and (stripped.str.len() == u.str.len()).all():
+            # nothing was stripped or emptied: the values are still distinct, the codes
+            # are what recode would give (most columns: skips hashing the values again)
+            return Coded(codes, text, np.zeros(n, dtype=bool))
+        text[empty] = None
         return recode(codes, text, np.zeros(n, dtype=bool))
     text, bad_u = _texts(np.asarray(uniques, dtype=object))
     return recode(codes, text, np.append(bad_u, False)[codes])
@@ -326,6 +332,15 @@ def _not_real_cells(cells: np.ndarray) -> np.ndarray:
     kinds, types = pd.factorize(np.fromiter(map(type, cells), dtype=object, count=len(cells)))
     bad = np.array([issubclass(t, _NOT_REAL) for t in types], dtype=bool)
     return np.append(bad, False)[kinds]
+
+
+def str_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(codes, uniques)`` of an object array holding only ``str`` and ``None`` (``-1``:
+    ``None``; uniques distinct), else ``None``."""
+    if not set(map(type, values)) <= {str, type(None)}:
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
 
 
 def is_present(values: np.ndarray) -> np.ndarray:
