@@ -203,8 +203,17 @@ def line_dupes(ctx: Context) -> np.ndarray:
     if not fields:
         fields = list(ctx.cmap.fields)
     used = list(dict.fromkeys(c for f in fields for c in ctx.cmap.columns(f)))
-    key = {"order": ctx.codes}
-    for i, col in enumerate(used):
-        key[f"c{i}"] = factorize(ctx.series(col))[0]
-    frame = pd.DataFrame(key)
-    return frame.duplicated(keep=False).to_numpy() & (ctx.codes >= 0)
+    codes = ctx.codes
+    # A duplicate shares its order and its first column's value with another row: only
+    # such rows (usually few) are compared on every column.
+    first = factorize(ctx.series(used[0]))[0]
+    pair = pd.factorize(codes * (int(first.max(initial=-1)) + 2) + (first + 1))[0]
+    rows = np.flatnonzero((np.bincount(pair)[pair] > 1) & (codes >= 0))
+    out = np.zeros(ctx.n, dtype=bool)
+    if rows.size == 0:
+        return out
+    key = {"order": codes[rows], "c0": first[rows]}
+    for i, col in enumerate(used[1:], start=1):
+        key[f"c{i}"] = factorize(ctx.series(col).iloc[rows].reset_index(drop=True))[0]
+    out[rows] = pd.DataFrame(key).duplicated(keep=False).to_numpy()
+    return out

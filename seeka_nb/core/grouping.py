@@ -82,12 +82,34 @@ def distinct_per_order(
 
     The input's order is the priority: callers concatenate column 1's rows, then column
     2's..., so the first column's values come first.  ``uniques[value_codes]`` are values.
+
+    Rows are put in order by a stable sort (cheap: they are mostly grouped already); a row
+    whose value is its predecessor's in the same order is a repeat; only orders where the
+    value changes between rows are checked exactly (by hashing their rows' pairs).
     """
     if value_codes.size == 0:
         return Ragged(np.empty(0, dtype=object), np.zeros(n_orders + 1, dtype=np.int64))
-    key = order_of.astype(np.int64) * (len(uniques) + 1) + value_codes
-    first = first_occurrences(key)  # in input (priority, row) order
-    return ragged(order_of[first], uniques[value_codes[first]], n_orders)
+    idx = np.argsort(order_of, kind="stable")
+    so, sv = order_of[idx], value_codes[idx]
+    start = np.empty(len(so), dtype=bool)
+    start[0] = True
+    np.not_equal(so[1:], so[:-1], out=start[1:])
+    keep = start.copy()
+    keep[1:] |= sv[1:] != sv[:-1]
+    changed = keep & ~start  # a value differing from the previous row of its order
+    if changed.any():
+        group = np.cumsum(start) - 1
+        mixed = np.zeros(int(group[-1]) + 1, dtype=bool)
+        mixed[group[changed]] = True
+        sel = np.flatnonzero(keep & mixed[group])
+        key = so[sel].astype(np.int64) * (len(uniques) + 1) + sv[sel]
+        exact = np.zeros(len(sel), dtype=bool)
+        exact[first_occurrences(key)] = True
+        keep[sel] = exact
+    rows = np.flatnonzero(keep)
+    offsets = np.zeros(n_orders + 1, dtype=np.int64)
+    np.cumsum(np.bincount(so[rows], minlength=n_orders), out=offsets[1:])
+    return Ragged(uniques[sv[rows]], offsets)
 
 
 def first_occurrences(keys: np.ndarray) -> np.ndarray:

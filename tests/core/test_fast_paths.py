@@ -71,3 +71,63 @@ def test_product_hints_hold_the_column_values(df: pd.DataFrame) -> None:
         assert all(v is None or type(v) is float for v in column)
         hinted = tokens(prods.columns[key], hint=floats)
         assert _texts_of(hinted) == _texts_of(tokens(prods.columns[key])), key
+
+
+def _line_dupes_simple(df: pd.DataFrame, table) -> np.ndarray:
+    """The plain rule: every mapped line column compared on every row of an order."""
+    from seeka_nb.core.build import prepare
+    from seeka_nb.core.values import factorize
+    from seeka_nb.schema import LINE_FIELDS, PRODUCTS_LIST_FIELD
+
+    work = prepare(df, None, None)[0]
+    cmap = table.mapping
+    fields = [f for f in (*LINE_FIELDS, PRODUCTS_LIST_FIELD) if f in cmap]
+    fields = fields or list(cmap.fields)
+    used = list(dict.fromkeys(c for f in fields for c in cmap.columns(f)))
+    key = {"order": table.row_order}
+    for i, col in enumerate(used):
+        key[f"c{i}"] = factorize(work[col].reset_index(drop=True))[0]
+    return pd.DataFrame(key).duplicated(keep=False).to_numpy() & (table.row_order >= 0)
+
+
+line_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["A1", "A2", "A3", None]),
+        st.sampled_from(["S1", "S2", " S1", None, 1, 1.0, True]),
+        st.sampled_from([1.0, 2.0, None, float("nan"), "1"]),
+        st.sampled_from([1, 2, None]),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(line_rows)
+def test_duplicate_lines_as_the_plain_rule_finds_them(rows: list[tuple]) -> None:
+    df = pd.DataFrame(
+        {
+            "order_id": pd.Series([r[0] for r in rows], dtype=object),
+            "created_at": "2025-03-01T10:00:00Z",
+            "email": "a@example.com",
+            "currency": "AUD",
+            "sku": pd.Series([r[1] for r in rows], dtype=object),
+            "price": pd.Series([r[2] for r in rows], dtype=object),
+            "qty": pd.Series([r[3] for r in rows], dtype=object),
+        }
+    )
+    try:
+        table = df.seeka.to_events()._table
+    except seeka_nb.SeekaError:
+        return
+    assert table.line_dupes.tolist() == _line_dupes_simple(df, table).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(order_tables())
+def test_duplicate_lines_on_generated_tables(df: pd.DataFrame) -> None:
+    try:
+        table = df.seeka.to_events()._table
+    except seeka_nb.SeekaError:
+        return
+    assert table.line_dupes.tolist() == _line_dupes_simple(df, table).tolist()
