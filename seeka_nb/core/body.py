@@ -252,6 +252,11 @@ def identity_codes(table: OrderTable) -> np.ndarray | None:
         counts = rag.counts()
         own |= counts > 1
         first = np.where(counts > 0, rag.offsets[:-1], 0)
+        if rag.codes is not None and set(map(type, rag.values)) <= {str}:
+            # the codes the values were grouped by: equal codes, equal strings
+            known = rag.codes[first] if len(rag.codes) else np.full(n, -1, dtype=np.int64)
+            parts.append(np.where(counts > 0, known, -1))
+            continue
         vals = rag.values[first] if len(rag.values) else np.full(n, None, dtype=object)
         parts.append(_str_codes(vals, counts > 0))
     for addr in table.addresses:

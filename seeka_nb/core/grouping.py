@@ -61,6 +61,9 @@ class Ragged:
 
     values: np.ndarray  # object or numeric array
     offsets: np.ndarray  # int64, length n_orders + 1
+    #: optional, per value: a code, equal exactly for equal values (what they were
+    #: grouped by), so that callers can compare values without hashing them again
+    codes: np.ndarray | None = None
 
     def counts(self) -> np.ndarray:
         """Number of values per order."""
@@ -109,7 +112,7 @@ def distinct_per_order(
     rows = np.flatnonzero(keep)
     offsets = np.zeros(n_orders + 1, dtype=np.int64)
     np.cumsum(np.bincount(so[rows], minlength=n_orders), out=offsets[1:])
-    return Ragged(uniques[sv[rows]], offsets)
+    return Ragged(uniques[sv[rows]], offsets, sv[rows].astype(np.int64, copy=False))
 
 
 def first_occurrences(keys: np.ndarray) -> np.ndarray:

@@ -131,3 +131,80 @@ def test_duplicate_lines_on_generated_tables(df: pd.DataFrame) -> None:
     except seeka_nb.SeekaError:
         return
     assert table.line_dupes.tolist() == _line_dupes_simple(df, table).tolist()
+
+
+def _same_partition(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return pd.factorize(a)[0].tolist() == pd.factorize(b)[0].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(order_tables())
+def test_identity_codes_from_grouping_codes_equal_hashing_the_values(df: pd.DataFrame) -> None:
+    from dataclasses import replace
+
+    from seeka_nb.core.body import identity_codes
+    from seeka_nb.core.grouping import Ragged
+
+    try:
+        table = df.seeka.to_events()._table
+    except seeka_nb.SeekaError:
+        return
+    plain = replace(table, lists={k: Ragged(r.values, r.offsets) for k, r in table.lists.items()})
+    assert _same_partition(identity_codes(table), identity_codes(plain))
+
+
+def test_identity_codes_from_grouping_codes_on_repeated_customers() -> None:
+    from dataclasses import replace
+
+    from test_body_bytes import _events, _repeat_customers
+    from varied_frame import varied_frame
+
+    from seeka_nb.core.body import identity_codes
+    from seeka_nb.core.grouping import Ragged
+
+    table = _events(_repeat_customers(varied_frame()))._table
+    assert all(r.codes is not None for r in table.lists.values())
+    plain = replace(table, lists={k: Ragged(r.values, r.offsets) for k, r in table.lists.items()})
+    fast = identity_codes(table)
+    assert fast is not None
+    assert _same_partition(fast, identity_codes(plain))
+
+
+customers = st.lists(
+    st.tuples(
+        st.integers(0, 12),
+        st.sampled_from(["a@example.com", "b@example.com", "c@example.com", None]),
+        st.sampled_from(["Ann", "Bob", " Ann", None]),
+        st.sampled_from(["Lee", "Kim", None]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(customers)
+def test_identity_codes_from_grouping_codes_on_few_customers(rows: list[tuple]) -> None:
+    """Few distinct customers, so that identities are shared and the codes are used."""
+    from dataclasses import replace
+
+    from seeka_nb.core.body import identity_codes
+    from seeka_nb.core.grouping import Ragged
+
+    df = pd.DataFrame(
+        {
+            "order_id": [f"A{r[0]}" for r in rows],
+            "created_at": "2025-03-01T10:00:00Z",
+            "email": pd.Series([r[1] for r in rows], dtype=object),
+            "first_name": pd.Series([r[2] for r in rows], dtype=object),
+            "last_name": pd.Series([r[3] for r in rows], dtype=object),
+            "currency": "AUD",
+            "sku": "S1",
+            "price": 1.0,
+        }
+    )
+    table = df.seeka.to_events()._table
+    plain = replace(table, lists={k: Ragged(r.values, r.offsets) for k, r in table.lists.items()})
+    assert _same_partition(identity_codes(table), identity_codes(plain))
