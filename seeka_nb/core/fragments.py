@@ -20,6 +20,7 @@ The only per-item Python left is C-level: ``map(orjson.dumps, ...)`` over distin
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeAlias
 
@@ -48,6 +49,30 @@ def _texts(values: Sequence[Any]) -> np.ndarray:
     """orjson's text for each value (object array of ``str``)."""
     out = np.empty(len(values), dtype=object)
     out[:] = [b.decode() for b in map(orjson.dumps, values)]
+    return out
+
+
+#: Characters orjson does not write as they are (escaped, or an error for surrogates).
+_NOT_AS_IS = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
+
+
+def plain_strings(items: list[Any]) -> bool:
+    """Whether every item is a ``str`` that orjson writes as ``"`` + item + ``"``."""
+    return set(map(type, items)) <= {str} and not _NOT_AS_IS.search("".join(items))
+
+
+def _id_and_time(activity_id: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Per order: ``<activityId JSON>,"time":<time JSON>,"commerce":{`` (one piece)."""
+    ids, times = activity_id.tolist(), time.tolist()
+    if plain_strings(ids) and plain_strings(times):  # the usual case: no escaping
+        pieces = [f'"{a}","time":"{t}","commerce":{{' for a, t in zip(ids, times, strict=True)]
+    else:
+        pieces = [
+            f'{a},"time":{t},"commerce":{{'
+            for a, t in zip(_texts(ids).tolist(), _texts(times).tolist(), strict=True)
+        ]
+    out = np.empty(len(pieces), dtype=object)
+    out[:] = pieces
     return out
 
 
@@ -178,8 +203,6 @@ class FragmentEncoder:
         self._id_codes = identity_codes
         size = n if identity_codes is None else int(identity_codes.max(initial=-1)) + 1
         self._id_texts = np.full(size, None, dtype=object)
-        aid = tokens(table.activity_id, distinct=False)[1] + ',"time":'
-        time = tokens(table.time, distinct=False)[1] + ',"commerce":{'
         every = np.arange(n, dtype=np.int64)
         commerce: list[tuple[str, np.ndarray]] = [
             (k, table.text[k]) for k in COMMERCE_STRING_FIELDS if k in table.text
@@ -192,8 +215,7 @@ class FragmentEncoder:
         opener = np.where(self.has_products, np.where(has_commerce, 1, 2), 0)
         limit = max(4096, n // 8)
         self.order_parts = [
-            (every, aid),
-            (every, time),
+            (every, _id_and_time(table.activity_id, table.time)),
             *fuse([*c_parts, constant_part(opener, ["", ',"products":[', '"products":['])], limit),
         ]
         n_items = len(prods.row_pos)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_properties import order_tables
 
@@ -208,3 +209,43 @@ def test_identity_codes_from_grouping_codes_on_few_customers(rows: list[tuple]) 
     table = df.seeka.to_events()._table
     plain = replace(table, lists={k: Ragged(r.values, r.offsets) for k, r in table.lists.items()})
     assert _same_partition(identity_codes(table), identity_codes(plain))
+
+
+any_text = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(['"', "\\", "\x00", "\x1f", "\x7f", "\u2028", "é", "/"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(any_text | st.none(), any_text), max_size=20))
+@example([('a"b', "t")])
+@example([("a", "t\\")])
+@example([("a\x1f", "t")])
+@example([("\u2028é/\x7f", "2025-01-01T00:00:00Z")])
+@example([("A1", "2025-01-01T00:00:00Z"), (None, "2025-01-01T00:00:00Z")])
+def test_id_and_time_piece_is_what_orjson_writes(pairs: list[tuple]) -> None:
+    import orjson
+
+    from seeka_nb.core.fragments import _id_and_time
+
+    ids = np.array([a for a, _ in pairs], dtype=object)
+    times = np.array([t for _, t in pairs], dtype=object)
+    expected = [
+        orjson.dumps(a).decode() + ',"time":' + orjson.dumps(t).decode() + ',"commerce":{'
+        for a, t in pairs
+    ]
+    assert _id_and_time(ids, times).tolist() == expected
+
+
+def test_id_and_time_refuses_what_orjson_refuses() -> None:
+    import orjson
+
+    from seeka_nb.core.fragments import _id_and_time
+
+    bad = np.array(["A\ud800"], dtype=object)
+    with pytest.raises(orjson.JSONEncodeError):
+        _id_and_time(bad, np.array(["2025-01-01T00:00:00Z"], dtype=object))
