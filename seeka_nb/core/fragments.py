@@ -165,6 +165,18 @@ def field_parts(
     return parts, np.asarray(present.any(axis=1), dtype=bool)
 
 
+def _combinations(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per item a code and the distinct keys (``0 <= keys < size``), codes into them.
+    Few possible keys: marked in a table of ``size`` flags (no hashing); else hashed."""
+    if size > max(4 * len(keys), 1 << 16):
+        codes, combos = pd.factorize(keys)
+        return codes, np.asarray(combos, dtype=np.int64)
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    rank = np.cumsum(seen) - 1
+    return rank[keys], np.flatnonzero(seen)
+
+
 def constant_part(choice: np.ndarray, texts: Sequence[str]) -> Part:
     """A part choosing among a few fixed texts (``choice``: an index per item)."""
     table = np.empty(len(texts), dtype=object)
@@ -178,7 +190,9 @@ def fuse(parts: list[Part], limit: int) -> list[Part]:
     out: list[Part] = []
     idx, table = parts[0]
     for nxt_idx, nxt_table in parts[1:]:
-        codes, combos = pd.factorize(idx.astype(np.int64) * len(nxt_table) + nxt_idx)
+        codes, combos = _combinations(
+            idx.astype(np.int64) * len(nxt_table) + nxt_idx, len(table) * len(nxt_table)
+        )
         if len(combos) <= limit:
             a, b = np.divmod(np.asarray(combos, dtype=np.int64), len(nxt_table))
             idx, table = codes.astype(np.int64), table[a] + nxt_table[b]

@@ -249,3 +249,26 @@ def test_id_and_time_refuses_what_orjson_refuses() -> None:
     bad = np.array(["A\ud800"], dtype=object)
     with pytest.raises(orjson.JSONEncodeError):
         _id_and_time(bad, np.array(["2025-01-01T00:00:00Z"], dtype=object))
+
+
+@st.composite
+def parts_lists(draw: st.DrawFn) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    n = draw(st.integers(0, 30))
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        table = np.array(draw(st.lists(st.text(max_size=3), min_size=1, max_size=6)), dtype=object)
+        idx = np.array(draw(st.lists(st.integers(0, len(table) - 1), min_size=n, max_size=n)))
+        parts.append((idx.astype(np.int64), table))
+    return n, parts
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts_lists(), st.integers(1, 40))
+def test_fused_parts_give_each_item_the_same_text(case: tuple, limit: int) -> None:
+    from seeka_nb.core.fragments import fuse
+
+    n, parts = case
+    before = ["".join(t[i[r]] for i, t in parts) for r in range(n)]
+    fused = fuse(parts, limit)
+    assert ["".join(t[i[r]] for i, t in fused) for r in range(n)] == before
+    assert all(len(t) <= max(limit, max(len(tt) for _, tt in parts)) for _, t in fused)
