@@ -113,6 +113,11 @@ class BodyBuilder:
         return out
 
     @functools.cached_property
+    def _address_lists(self) -> list[list[tuple[str, list[Any]]]]:
+        """Per address set, its fields as ``(key, Python list)`` (cheaper to index)."""
+        return [[(k, v.tolist()) for k, v in addr.items()] for addr in self._table.addresses]
+
+    @functools.cached_property
     def _commerce(self) -> tuple[list[Callable[..., dict[str, Any]]], list[int], list[Any]]:
         """Dict makers, pattern per order and value tuples of the commerce objects."""
         t = self._table
@@ -167,8 +172,8 @@ class BodyBuilder:
         if self._table.addresses:
             addrs: list[dict[str, Any]] = []
             if address_sets is None:  # straight from the columns (absent: None)
-                for addr in self._table.addresses:
-                    a = {k: v[i] for k, v in addr.items() if v[i] is not None}
+                for addr in self._address_lists:
+                    a = {k: v[i] for k, v in addr if v[i] is not None}
                     if a and a not in addrs:
                         addrs.append(a)
             else:
