@@ -137,3 +137,16 @@ def sorted_unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keys are sorted, not the rows)."""
     codes, uniq = pd.factorize(keys, sort=True)
     return np.asarray(uniq, dtype=keys.dtype), codes.astype(np.int64, copy=False)
+
+
+def renumber(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of non-negative integer codes: codes numbered by first appearance
+    and the original code of each.  Codes that already are (each one at most one more than
+    every code before it, as ``pd.factorize`` of the column left them) are returned as they
+    are, without hashing."""
+    if len(codes) and codes[0] == 0:
+        top = np.maximum.accumulate(codes)
+        if (codes[1:] <= top[:-1] + 1).all():
+            return codes.astype(np.int64, copy=False), np.arange(int(top[-1]) + 1)
+    new, uniques = pd.factorize(codes)
+    return new.astype(np.int64, copy=False), np.asarray(uniques)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
-import pandas as pd
 
 from ..errors import ValidationError
 from ..schema import MAX_IDENTIFIER_LENGTH
 from .context import Context
-from .grouping import per_order
+from .grouping import per_order, renumber
 from .values import to_text
 
 
@@ -60,7 +59,7 @@ def number_orders(ctx: Context, group_by: tuple[Hashable, ...]) -> tuple[np.ndar
         "identifier_too_long",
         f"activity ID longer than {MAX_IDENTIFIER_LENGTH} characters",
     )
-    order_codes, which = pd.factorize(id_codes[present])
+    order_codes, which = renumber(id_codes[present])
     codes = np.full(ctx.n, -1, dtype=np.int64)
     codes[present] = order_codes
     ctx.codes = codes

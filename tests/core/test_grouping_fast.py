@@ -7,11 +7,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from seeka_nb.core.grouping import distinct_per_order, first_occurrences, sorted_unique
+from seeka_nb.core.grouping import (
+    distinct_per_order,
+    first_occurrences,
+    renumber,
+    sorted_unique,
+)
 
 keys = arrays(np.int64, st.integers(0, 300), elements=st.integers(-3, 40)) | arrays(
     np.int64, st.integers(0, 50), elements=st.integers(-(2**62), 2**62)
@@ -52,3 +58,17 @@ def test_distinct_per_order_keeps_first_seen_values(rows: list[tuple[int, int]])
                 seen.append(uniques[v])
         got = rag.values[rag.offsets[o] : rag.offsets[o + 1]].tolist()
         assert got == seen
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    arrays(np.int64, st.integers(0, 60), elements=st.integers(0, 8))
+    | st.lists(st.integers(0, 6), max_size=30).map(
+        lambda v: pd.factorize(np.array(v, dtype=np.int64))[0].astype(np.int64)
+    )
+)
+def test_renumber_is_factorize(codes: np.ndarray) -> None:
+    expected, uniques = pd.factorize(codes)
+    got, got_u = renumber(codes)
+    assert got.tolist() == expected.tolist()
+    assert got_u.tolist() == np.asarray(uniques).tolist()
