@@ -73,10 +73,15 @@ class DaskEventStream(EventStream):
             "issues": {str(k): int(sev.get(k, 0)) for k in ("error", "excluded", "warning")},
             "duplicates": len(dups),
             "preset": plan.cmap.preset,
-            "chunks": len(found),
+            "chunks": plan.ddf.npartitions,
         }
         split = np.unique(SeenIds.hashes(np.asarray(repeated_ids(found), dtype=object)))
         return _Analysis(issues, dups, summary, split)
+
+    def _split_ids(self) -> np.ndarray:
+        """Hashes of activity IDs converted in two or more partitions (held back by a send):
+        always from the gathered analysis (the chunks of a Dask frame do not carry them)."""
+        return self._analysis.split
 
 
 @register_dataframe_accessor("seeka")
