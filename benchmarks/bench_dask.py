@@ -11,8 +11,9 @@ then times, in the same run:
 - **Dask, shuffled**: ``dd.read_parquet`` on a ``LocalCluster`` (2 worker processes, 1 thread
   each) + ``ddf.seeka.to_events()`` with its issues and duplicates gathered: conversion and
   validation in the workers, each order's rows brought together by a shuffle;
-- **Dask, default**: the same with ``grouped=None`` (the file is sorted by order: only the
-  orders cut by partition boundaries move; ``grouped=False`` above forces the shuffle).
+- **Dask, default**: the same with ``grouped=None`` (the file is sorted by order: each
+  partition is read once, and the orders cut by partition boundaries are converted together
+  from the rows that read set aside; ``grouped=False`` above forces the shuffle).
 
 Only the findings come back to the client (the events stay in the workers until a send
 streams them).  Target (issue 16): Dask faster than one process.  The machine may have two

@@ -1,18 +1,25 @@
 """How a Dask frame is converted, on the client side (layer 5, with the Dask accessor).
 
-:class:`DaskPlan` resolves the mapping once from the first rows, runs the facts pass
-(:func:`seeka_nb.core.partitions.frame_facts`: rows, filled columns, day/month evidence, order
-key hashes), decides how each order's rows come into one partition (``grouped``: already;
-``regrouped``: the few orders found in several partitions move to the first of them;
-``shuffled``: a shuffle on the order key) and builds the delayed partitions that the workers
-convert.  Only small results (facts, findings) and, while sending, ``window`` partitions'
-events at a time come back to the client.
+:class:`DaskPlan` resolves the mapping once from the first rows, then reads every partition
+once (:func:`seeka_nb.core.scan.scan_partition`, in the workers): its facts (rows, filled
+columns, day/month evidence, order-key hashes) and its conversion together, the rows of the
+orders a partition boundary may cut set aside.  When the facts show that this conversion
+stands (every order found in several partitions was set aside wherever it is, and every
+partition used the day/month order decided for the whole frame) the set-aside rows are
+converted together as one more chunk (mode ``edges``; ``grouped`` when no order is cut) and
+nothing is read again.  Otherwise the careful path runs from the same facts: ``regrouped``
+(the few orders found in several partitions move to the first of them) or ``shuffled`` (a
+shuffle on the order key).  ``grouped=False`` forces the shuffle (a facts-only first pass);
+``grouped=True`` converts each partition whole.  ID spellings found in several chunks have
+their rows read again for the whole frame's ``id_hazard`` findings
+(:mod:`seeka_nb.core.hazards`).  Only small results (facts, findings, set-aside rows) and,
+while sending, ``window`` chunks' events at a time come back to the client.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -22,12 +29,10 @@ import numpy as np
 import pandas as pd
 from dask.delayed import Delayed
 
-from .accessor import _preset_name
-from .core.build import prepare
 from .core.events import Events
 from .core.facts import frame_facts, resolve_dayfirst
 from .core.hazards import crossing_ids, whole_frame_hazards
-from .core.mapping import ColumnMapping, MappingSpec
+from .core.mapping import ColumnMapping, MappingSpec, check_mapping_argument
 from .core.partitions import (
     KEY,
     POSITION,
@@ -37,7 +42,6 @@ from .core.partitions import (
     events_of,
     findings_of,
     first_rows,
-    key_column,
     positions_of,
     regroup,
     rows_with_keys,
@@ -48,12 +52,12 @@ from .core.scan import (
     framed_hazard_rows,
     rest_table,
     scan_hazard_rows,
-    scan_partition,
     scans_stand,
     shared_keys,
     shifted,
     starts_of,
 )
+from .dask_tasks import Resolved, resolve_head, scan_resolved
 from .errors import ValidationError
 
 #: Orders found in several partitions that are moved to their first partition rather than
@@ -85,38 +89,54 @@ class DaskPlan:
         grouped: bool | None,
     ) -> None:
         self.ddf = ddf
-        head = head_rows(ddf)
-        if not isinstance(head, pd.DataFrame):
-            raise ValidationError(
-                f"ddf.seeka needs pandas partitions; this Dask frame holds "
-                f"{type(head).__name__} partitions. Convert them with "
-                "ddf.map_partitions(lambda p: p.to_pandas()) first."
-            )
-        preset = _preset_name(head, preset)
-        self.columns = list(head.columns)
-        self.cmap: ColumnMapping = prepare(head if len(head) else ddf._meta, mapping, preset)[2]
-        self.key = key_column(self.cmap, list(ddf.columns))
+        check_mapping_argument(mapping)  # misuse is refused now; the rest at the first read
+        self._mapping, self._preset = mapping, preset
         self.grouped_arg = grouped
-        self.call = PartCall(
-            mapping,
-            preset,
-            now=time.time(),  # one clock reading for every partition
-            fields=dict(self.cmap.fields),
-            **kwargs,
-        )
+        # one clock reading for every partition; the preset and the mapping's fields are
+        # filled in when the first rows are read (:meth:`_resolve`, or within the scan)
+        self.call = PartCall(mapping, preset, now=time.time(), **kwargs)
+        self._resolved: Resolved | None = None
         self._facts: list[FrameFacts] | None = None
         self._scans: list[PartScan] | None = None  # the one-read pass, when it stands
         self._edges: pd.DataFrame | None = None  # the rows it set aside (orders cut)
         self.guessed = False  # the day/month order was guessed (decided by the facts)
         self._dayfirst_given = self.call.dayfirst is not None
-        if not self._dayfirst_given:
-            pre_dayfirst = _preset_dayfirst(self.call.preset)
-            if pre_dayfirst is not None:
-                self.call = replace(self.call, dayfirst=pre_dayfirst)
-                self._dayfirst_given = True
         # the client current when the stream is made: a send iterates in another thread,
         # where a ``with client.as_current():`` block of the caller is not visible
         self.client = _current_client()
+
+    # --- what the first rows decide -------------------------------------------------------
+    def _resolve(self) -> Resolved:
+        """The mapping, preset and order key (read from the first rows once: by the scan's
+        graph, or here for the other paths)."""
+        if self._resolved is None:
+            head = head_rows(self.ddf)
+            self._set_resolved(resolve_head(head, self.ddf._meta, self._mapping, self._preset))
+        assert self._resolved is not None
+        return self._resolved
+
+    def _set_resolved(self, resolved: Resolved) -> None:
+        self._resolved = resolved
+        dayfirst = self.call.dayfirst
+        if dayfirst is None and resolved.dayfirst is not None:  # the preset's
+            dayfirst, self._dayfirst_given = resolved.dayfirst, True
+        fields = dict(resolved.cmap.fields)
+        self.call = replace(self.call, preset=resolved.preset, fields=fields, dayfirst=dayfirst)
+
+    @property
+    def cmap(self) -> ColumnMapping:
+        """The column mapping every partition uses."""
+        return self._resolve().cmap
+
+    @property
+    def key(self) -> Hashable:
+        """The order key column."""
+        return self._resolve().key
+
+    @property
+    def columns(self) -> list[Hashable]:
+        """The first partition's columns (every partition must have them)."""
+        return self._resolve().columns
 
     def compute(self, *objs: Any) -> tuple[Any, ...]:
         """``dask.compute`` on this plan's client (or Dask's default scheduler)."""
@@ -152,20 +172,19 @@ class DaskPlan:
 
     def _scan(self) -> None:
         """One read of every partition: facts and (speculative) conversion together
-        (:mod:`seeka_nb.core.scan`); the conversion is kept when it stands."""
-        cols = [c for cs in self.cmap.fields.values() for c in cs]
-        tcol = self.cmap.columns("time")[0]
-        expected = list(self.columns)
+        (:mod:`seeka_nb.core.scan`), the mapping resolved from the first rows in the same
+        graph; the conversion is kept when it stands."""
         set_aside = self.grouped_arg is None
-        task = dask.delayed(scan_partition)
-        scans = list(
-            self.compute(
-                *[
-                    task(p, self.call, cols, tcol, expected, self.key, set_aside)
-                    for p in self.ddf.to_delayed()
-                ]
-            )
-        )
+        parts = self.ddf.to_delayed()
+        if self._resolved is None:
+            head = dask.delayed(first_rows)(parts[0])
+            resolved = dask.delayed(resolve_head)(head, self.ddf._meta, self._mapping, self._preset)
+        else:
+            resolved = self._resolved
+        task = dask.delayed(scan_resolved)
+        got = self.compute(resolved, *[task(p, resolved, self.call, set_aside) for p in parts])
+        self._set_resolved(got[0])
+        scans = list(got[1:])
         self._decide([s.facts for s in scans])
         if scans_stand(scans, bool(self.call.dayfirst), grouped=not set_aside):
             self._scans = scans

@@ -157,18 +157,37 @@ def order_key(column: pd.Series) -> np.ndarray:
 NO_KEY = np.uint64(0)
 
 
-def key_hashes(keys: np.ndarray) -> np.ndarray:
+def key_hashes(keys: np.ndarray, *, categorize: bool = True) -> np.ndarray:
     """64-bit hashes of :func:`order_key` values, one per value (``""``: :data:`NO_KEY`;
-    a real key never hashes to it: such a hash is moved by one)."""
+    a real key never hashes to it: such a hash is moved by one); ``categorize=False`` when
+    the values are mostly distinct."""
     keys = np.asarray(keys, dtype=object)
-    hashes = pd.util.hash_array(keys, categorize=True)
+    hashes = pd.util.hash_array(keys, categorize=categorize)
     hashes[hashes == NO_KEY] = np.uint64(1)
     hashes[keys == ""] = NO_KEY
     return hashes
 
 
 def row_key_hashes(column: pd.Series) -> np.ndarray:
-    """:func:`key_hashes` of :func:`order_key`, one per row, computed on distinct values."""
+    """:func:`key_hashes` of :func:`order_key`, one per row, computed on distinct values.
+
+    On Arrow strings the key is normalised in C++ (Arrow's idea of blanks and lower case,
+    which may differ from Python's on rare characters): it still brings every row of one
+    order together (equal IDs give equal keys; the ID is trimmed by Arrow too), and ID
+    spellings that it would leave apart are compared across chunks by
+    :mod:`seeka_nb.core.hazards`."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        canon = (
+            pd.Series(uniques, dtype=dtype)
+            .str.strip()
+            .str.lower()
+            .str.lstrip("#")
+            .str.replace(r"\.0+$", "", regex=True)
+            .to_numpy(dtype=object, na_value="")
+        )
+        return key_hashes(np.append(canon, ""), categorize=False)[codes]
     coded = to_text(column.reset_index(drop=True))
     canon = _canonical(pd.Series(coded.uniques, dtype=object)).to_numpy(dtype=object)
-    return key_hashes(np.append(canon, ""))[coded.codes]
+    return key_hashes(np.append(canon, ""), categorize=False)[coded.codes]

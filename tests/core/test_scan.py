@@ -186,6 +186,8 @@ def test_row_key_hashes_meet_the_spellings_and_leave_rows_without_a_key_out() ->
     assert len(set(h[:4].tolist())) == 1 and h[0] != NO_KEY
     assert (h[4:] == NO_KEY).all()
     assert row_key_hashes(pd.Series([1001.0, np.nan]))[0] == h[0]
+    arrow = pd.Series(col.tolist(), dtype="str")  # Arrow strings: keyed in C++, the same
+    assert row_key_hashes(arrow).tolist() == h.tolist()
     assert edge_keys(np.array([NO_KEY, h[0], 7, NO_KEY], dtype=np.uint64)).tolist() == sorted(
         [h[0], 7]
     )
