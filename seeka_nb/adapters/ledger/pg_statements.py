@@ -36,20 +36,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from . import shared_sql as shared
 from .liveness import Holder, session_alive
 from .pg_text import from_db, printable, to_db
 from .records import Outcome, Scope, check_id, check_ids, short_error
-from .shared_sql import (
-    COUNTS,
-    ORDER_COLUMNS_SQL,
-    RUN_COLUMNS_SQL,
-    SENT_COLUMNS_SQL,
-    UPSERT_CONFLICT,
-    UPSERT_INTO,
-    open_run_scope_row,
-    scope_key,
-    unknown_run,
-)
 
 Row = tuple[Any, ...]
 Conn = Any
@@ -65,9 +55,9 @@ _IDS = """(SELECT DISTINCT ON (u.activity_id) u.activity_id, u.payload_hash, u.s
 _ACKED = """EXISTS (SELECT 1 FROM orders o WHERE o.scope_id = %(scope)s
     AND o.activity_id = i.activity_id AND o.sent_hash IS NOT NULL
     AND NOT %(all)s AND (i.payload_hash IS NULL OR o.sent_hash = i.payload_hash))"""
-_UPSERT = f"""{UPSERT_INTO}
+_UPSERT = f"""{shared.UPSERT_INTO}
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-    {UPSERT_CONFLICT}"""
+    {shared.UPSERT_CONFLICT}"""
 
 
 def server_now(conn: Conn, now: float | None) -> float:
@@ -92,7 +82,7 @@ def lock_key(run_id: str) -> int:
 
 def scope_id(conn: Conn, scope: Scope, *, create: bool) -> int | None:
     """The row ID of a scope (created when asked), ``None`` when unknown."""
-    key = scope_key(scope)
+    key = shared.scope_key(scope)
     if create:
         conn.execute(
             "INSERT INTO scopes (endpoint, org_id, key_fingerprint) VALUES (%s, %s, %s)"
@@ -144,7 +134,7 @@ def open_run_scope(conn: Conn, run_id: str, scope: Scope, now: float) -> int:
         " FROM runs r JOIN scopes s USING (scope_id) WHERE r.run_id = %s",
         (check_id(run_id),),
     ).fetchone()
-    scope_row = open_run_scope_row(row, run_id, scope)
+    scope_row = shared.open_run_scope_row(row, run_id, scope)
     beat(conn, run_id, now)
     return scope_row
 
@@ -214,7 +204,7 @@ def beat(conn: Conn, run_id: str, now: float | None) -> None:
 def require_run(conn: Conn, run_id: str) -> None:
     known = conn.execute("SELECT 1 FROM runs WHERE run_id = %s", (check_id(run_id),)).fetchone()
     if known is None:
-        raise unknown_run(run_id)
+        raise shared.unknown_run(run_id)
 
 
 def record(
@@ -264,7 +254,7 @@ def finish_run(conn: Conn, run_id: str, counts_json: str, now: float | None) -> 
         (now, now, counts_json, check_id(run_id)),
     ).fetchone()
     if done is None:
-        raise unknown_run(run_id)
+        raise shared.unknown_run(run_id)
     conn.execute("DELETE FROM claims WHERE run_id = %s", (run_id,))
     unlock(conn, int(done[0]))
 
@@ -295,7 +285,7 @@ def sent_rows(conn: Conn, endpoint: str | None, org_id: str | None) -> list[Row]
     """Acknowledged orders, in :data:`.frames.SENT_COLUMNS` order."""
     return _decoded(
         conn.execute(
-            f"SELECT {SENT_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id)"
+            f"SELECT {shared.SENT_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id)"
             f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
             ' ORDER BY o.first_sent_at, s.scope_id, o.activity_id COLLATE "C"',
             {"endpoint": endpoint, "org": org_id},
@@ -306,7 +296,7 @@ def sent_rows(conn: Conn, endpoint: str | None, org_id: str | None) -> list[Row]
 def run_rows(conn: Conn) -> list[Row]:
     """Runs, oldest first, in :data:`.frames.RUN_COLUMNS` order."""
     return conn.execute(
-        f"SELECT {RUN_COLUMNS_SQL} FROM runs r JOIN scopes s USING (scope_id)"
+        f"SELECT {shared.RUN_COLUMNS_SQL} FROM runs r JOIN scopes s USING (scope_id)"
         " ORDER BY r.started_at, r.seq"
     ).fetchall()
 
@@ -322,7 +312,8 @@ def order_rows(conn: Conn, scope: Scope | None) -> list[Row]:
         where, params = "WHERE o.scope_id = %s", (found,)
     return _decoded(
         conn.execute(
-            f"SELECT {ORDER_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id) {where}"
+            f"SELECT {shared.ORDER_COLUMNS_SQL}"
+            f" FROM orders o JOIN scopes s USING (scope_id) {where}"
             ' ORDER BY s.scope_id, o.activity_id COLLATE "C"',
             params,
         ).fetchall()
@@ -331,5 +322,5 @@ def order_rows(conn: Conn, scope: Scope | None) -> list[Row]:
 
 def counts(conn: Conn) -> Row:
     """(orders, acknowledged orders, runs) for the repr."""
-    row: Row = conn.execute(COUNTS).fetchone()
+    row: Row = conn.execute(shared.COUNTS).fetchone()
     return row

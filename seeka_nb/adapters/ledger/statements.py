@@ -16,19 +16,9 @@ from typing import Any
 
 import orjson
 
+from . import shared_sql as shared
 from .liveness import Holder, is_alive
 from .records import Outcome, Scope, check_id, check_ids, short_error
-from .shared_sql import (
-    COUNTS,
-    ORDER_COLUMNS_SQL,
-    RUN_COLUMNS_SQL,
-    SENT_COLUMNS_SQL,
-    UPSERT_CONFLICT,
-    UPSERT_INTO,
-    open_run_scope_row,
-    scope_key,
-    unknown_run,
-)
 
 Row = tuple[Any, ...]
 
@@ -41,9 +31,9 @@ _SCOPE_FILTER = (
 _ACKED = """EXISTS (SELECT 1 FROM orders o WHERE o.scope_id = :scope
     AND o.activity_id = i.activity_id AND o.sent_hash IS NOT NULL
     AND NOT :all AND (i.payload_hash IS NULL OR o.sent_hash = i.payload_hash))"""
-_UPSERT = f"""{UPSERT_INTO}
+_UPSERT = f"""{shared.UPSERT_INTO}
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    {UPSERT_CONFLICT}"""
+    {shared.UPSERT_CONFLICT}"""
 
 
 # The same upsert for a group of outcomes that share everything but (ID, hash), read from
@@ -107,7 +97,7 @@ def clear_ids(conn: sqlite3.Connection) -> None:
 
 def scope_id(conn: sqlite3.Connection, scope: Scope, *, create: bool) -> int | None:
     """The row ID of a scope (created when asked), ``None`` when unknown."""
-    key = scope_key(scope)
+    key = shared.scope_key(scope)
     find = "SELECT scope_id FROM scopes WHERE endpoint = ? AND org_id = ? AND key_fingerprint = ?"
     row = conn.execute(find, key).fetchone()
     if row is None and create:
@@ -155,7 +145,7 @@ def open_run_scope(conn: sqlite3.Connection, run_id: str, scope: Scope, now: flo
         " FROM runs r JOIN scopes s USING (scope_id) WHERE r.run_id = ?",
         (check_id(run_id),),
     ).fetchone()
-    scope_row = open_run_scope_row(row, run_id, scope)
+    scope_row = shared.open_run_scope_row(row, run_id, scope)
     beat(conn, run_id, now)
     return scope_row
 
@@ -227,7 +217,7 @@ def beat(conn: sqlite3.Connection, run_id: str, now: float) -> None:
 def require_run(conn: sqlite3.Connection, run_id: str) -> None:
     known = conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (check_id(run_id),)).fetchone()
     if known is None:
-        raise unknown_run(run_id)
+        raise shared.unknown_run(run_id)
 
 
 def record(
@@ -306,7 +296,7 @@ def finish_run(conn: sqlite3.Connection, run_id: str, counts_json: str, now: flo
         (now, now, counts_json, check_id(run_id)),
     )
     if done.rowcount == 0:
-        raise unknown_run(run_id)
+        raise shared.unknown_run(run_id)
     conn.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
 
 
@@ -327,7 +317,7 @@ def forget(
 def sent_rows(conn: sqlite3.Connection, endpoint: str | None, org_id: str | None) -> list[Row]:
     """Acknowledged orders, in :data:`.frames.SENT_COLUMNS` order."""
     return conn.execute(
-        f"SELECT {SENT_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id)"
+        f"SELECT {shared.SENT_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id)"
         f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
         " ORDER BY o.first_sent_at, s.scope_id, o.activity_id",
         {"endpoint": endpoint, "org": org_id},
@@ -337,7 +327,7 @@ def sent_rows(conn: sqlite3.Connection, endpoint: str | None, org_id: str | None
 def run_rows(conn: sqlite3.Connection) -> list[Row]:
     """Runs, oldest first, in :data:`.frames.RUN_COLUMNS` order."""
     return conn.execute(
-        f"SELECT {RUN_COLUMNS_SQL} FROM runs r JOIN scopes s USING (scope_id)"
+        f"SELECT {shared.RUN_COLUMNS_SQL} FROM runs r JOIN scopes s USING (scope_id)"
         " ORDER BY r.started_at, r.rowid"
     ).fetchall()
 
@@ -352,7 +342,7 @@ def order_rows(conn: sqlite3.Connection, scope: Scope | None) -> list[Row]:
             return []
         where, params = "WHERE o.scope_id = ?", (found,)
     return conn.execute(
-        f"SELECT {ORDER_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id) {where}"
+        f"SELECT {shared.ORDER_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id) {where}"
         " ORDER BY s.scope_id, o.activity_id",
         params,
     ).fetchall()
@@ -360,4 +350,4 @@ def order_rows(conn: sqlite3.Connection, scope: Scope | None) -> list[Row]:
 
 def counts(conn: sqlite3.Connection) -> Row:
     """(orders, acknowledged orders, runs) for the repr."""
-    return conn.execute(COUNTS).fetchone()
+    return conn.execute(shared.COUNTS).fetchone()
