@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from ..adapters.ledger import Ledger, LedgerError
 from ..adapters.network import proxy_for, ssl_context
@@ -39,14 +37,15 @@ from ..adapters.pacing import RateLimiter
 from ..adapters.transport import HttpxTransport
 from ..core.events import Events
 from ..credentials import PACKAGE_VERSION, Credentials
-from ..errors import SeekaError, SendInterrupted
+from ..errors import SeekaError
 from .answers import RejectionWatch, StallWatch
 from .bodies import EncodedBodies
 from .engine import Engine
 from .options import DEFAULT_LEDGER_PATH, MAX_CONCURRENCY, SendOptions, open_ledger
 from .progress import Progress
-from .report import STATUSES, SendReport
-from .runner import Seams, _interrupt, _wait, build_report
+from .report import SendReport
+from .runner import Seams, run_in_thread
+from .stream_report import Outcomes, StreamedReport
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +143,7 @@ class _Run:
         self.stall = StallWatch(options.stall_limit, self.t0)
         self.rejections = RejectionWatch()
         self.run_id: str | None = None
-        self.frames: list[pd.DataFrame] = []
-        self.row_frames: list[pd.DataFrame] = []
+        self.outcomes = Outcomes()
         self.bodies: list[bytes] = []
         self.unrecorded: list[str] = []
         self.counts: dict[str, int] = {}
@@ -198,6 +196,11 @@ class _Run:
                 self._collect(chunk, engine)
             if engine.stop_reason is not None and control.reason is None:
                 control.reason = engine.stop_reason
+            # A chunk's core objects refer to each other (its body builder and encoder):
+            # without a collection here they would wait for a full one, and the next chunks
+            # would pile up in memory meanwhile.
+            del chunk, engine
+            gc.collect()
         if control.reason is not None:
             self.stopped = self.stopped or control.reason
         if not exhausted:  # chunks may be left unread: their orders are in no report row
@@ -235,9 +238,7 @@ class _Run:
             self.bodies.extend(engine.bodies[:room])
         for k, v in engine.counts().items():
             self.counts[k] = self.counts.get(k, 0) + v
-        part = build_report(chunk, engine, elapsed=0.0, interrupted=False)
-        self.frames.append(_compact(part.frame))
-        self.row_frames.append(_compact(part.row_frame))
+        self.outcomes.add(chunk, engine)
         if engine.stop_reason is not None and self.stopped is None:
             self.stopped = engine.stop_reason
 
@@ -250,10 +251,8 @@ class _Run:
             self.ledger_error = self.ledger_error or str(exc) or type(exc).__name__
 
     def report(self, elapsed: float) -> SendReport:
-        frame = _concat(self.frames)
-        return SendReport(
-            frame=frame,
-            row_frame=_concat(self.row_frames, index=True),
+        return StreamedReport(
+            self.outcomes,
             endpoint=self.creds.endpoint,
             dry_run=self.opt.dry_run,
             elapsed=elapsed,
@@ -268,26 +267,6 @@ class _Run:
             ledger_used=self.ledger is not None and not self.opt.dry_run,
             incomplete=self.incomplete,
         )
-
-
-def _compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """A report part as small as its meaning allows (millions of orders): statuses as a
-    categorical of the report's statuses, integer row labels as ``int64``."""
-    frame["status"] = pd.Categorical(frame["status"], categories=STATUSES)
-    if "row" in frame.columns and frame["row"].dtype == object and len(frame):
-        rows = frame["row"].to_numpy()
-        if pd.api.types.infer_dtype(rows, skipna=False) == "integer":
-            frame["row"] = rows.astype(np.int64)
-    return frame
-
-
-def _concat(frames: list[pd.DataFrame], *, index: bool = False) -> pd.DataFrame:
-    if not frames:
-        columns = ["activity_id", "status"] if index else ["activity_id", "row", "status"]
-        return pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
-    if len(frames) == 1:
-        return frames[0]
-    return pd.concat(frames, ignore_index=not index)
 
 
 def send_stream(
@@ -305,41 +284,21 @@ def send_stream(
     :func:`~seeka_nb.pipeline.runner.send`."""
     control = _Control()
     box: dict[str, Any] = {"engine": control}
-    ready, done = threading.Event(), threading.Event()
 
-    async def main() -> SendReport:
-        box["task"] = asyncio.current_task()
+    async def main(box: dict[str, Any], ready: threading.Event) -> SendReport:
         box["loop"] = asyncio.get_running_loop()
         ready.set()
         return await asend_stream(
             chunks, credentials, options, seams=seams, only=only, control=control
         )
 
-    def target() -> None:
-        try:
-            with asyncio.Runner() as loop_runner:
-                box["report"] = loop_runner.run(main())
-        except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
-        finally:
-            ready.set()
-            done.set()
-
-    worker = threading.Thread(target=target, name="seeka-nb-stream", daemon=True)
-    worker.start()
-    try:
-        (wait or (lambda _: _wait(done)))(worker)
-        done.wait()
-        worker.join()
-    except KeyboardInterrupt:
-        _interrupt(worker, box, ready, done)
-        report = box.get("report")
-        raise SendInterrupted(
+    def message(report: SendReport | None) -> str:
+        return (
             "Send interrupted: what Seeka acknowledged is recorded; "
             f"{report.counts['pending'] if report else 'the remaining'} orders read so far "
-            "are pending. Run the same send again to send only what is left.",
-            report=report,
-        ) from None
-    if "error" in box:
-        raise box["error"]
-    return box["report"]
+            "are pending. Run the same send again to send only what is left."
+        )
+
+    return run_in_thread(
+        main, box, threading.Event(), name="seeka-nb-stream", wait=wait, message=message
+    )
