@@ -59,12 +59,14 @@ class Outcomes:
         self.http_seen: set[int] = set()
 
     # --- appending ----------------------------------------------------------------------
-    def add(self, events: Events, engine: Engine) -> None:
-        """Append a chunk's outcomes, as ``build_report`` would show them."""
+    def add(self, events: Events, engine: Engine) -> np.ndarray:
+        """Append a chunk's outcomes, as ``build_report`` would show them; returns each
+        order's entry (``-1``: outside the run's universe)."""
         table = events._table
         _explain_held_back(table, engine)
-        sel = np.flatnonzero(engine.universe)
-        whole = bool(engine.universe.all())
+        universe = engine.universe[: table.n_orders]  # then the orders carried over
+        sel = np.flatnonzero(universe)
+        whole = bool(universe.all())
         no_id = np.flatnonzero(table.row_order < 0) if whole else np.empty(0, dtype=np.int64)
         k, m = sel.size, no_id.size
         ids = [s.encode("utf-8") for s in table.activity_id[sel].tolist()]
@@ -101,6 +103,35 @@ class Outcomes:
         self._labels.append(_range_of(labels) if keep.all() else labels[keep])
         self._row_entry.append(entry[keep])
         self.n += k + m
+        return position
+
+    def patch(self, entries: list[int], engine: Engine, first: int) -> None:
+        """Outcomes of orders carried over into ``engine`` (its slots ``first...``) written
+        to their entries (appended with their own chunk, pending until now)."""
+        at = np.asarray(entries, dtype=np.int64)
+        slots = np.arange(first, first + at.size)
+        bounds = np.cumsum([0] + [len(p) for p in self._parts["status"]])
+        new = {
+            "status": _status_codes(engine.status[slots]),
+            "http": engine.http[slots].astype(np.int16),
+            "attempts": engine.attempts[slots].astype(np.int32),
+            "batch": engine.batch[slots].astype(np.int32),
+            "error": self._error_codes(engine.error[slots]),
+            "at": engine.sent_at[slots],
+        }
+        self.http_seen.update(int(h) for h in engine.http[slots] if h >= 0)
+        for j, entry in enumerate(at.tolist()):
+            part = int(np.searchsorted(bounds, entry, side="right")) - 1
+            offset = entry - int(bounds[part])
+            old = int(self._parts["status"][part][offset])
+            self.status_counts[old] -= 1
+            self.status_counts[int(new["status"][j])] += 1
+            for name, values in new.items():
+                self._parts[name][part][offset] = values[j]
+
+    def counts(self) -> dict[str, int]:
+        """Entries per status (the statuses present)."""
+        return {s: int(c) for s, c in zip(STATUSES, self.status_counts, strict=True) if c}
 
     def _error_codes(self, errors: np.ndarray) -> np.ndarray:
         codes, uniques = pd.factorize(pd.Series(errors, dtype=object), use_na_sentinel=True)

@@ -13,10 +13,11 @@ from send_helpers import KEY
 from stream_data import chunks_of, orders_frame
 
 from seeka_nb import Credentials, Sandbox
+from seeka_nb.core.build import build_table
+from seeka_nb.core.events import Events
 from seeka_nb.core.stream import convert_frames
-from seeka_nb.pipeline.engine import Engine
 from seeka_nb.pipeline.options import SendOptions
-from seeka_nb.pipeline.runner import Seams, build_report
+from seeka_nb.pipeline.runner import Seams, send
 from seeka_nb.pipeline.stream import send_stream
 from seeka_nb.pipeline.stream_report import StreamedReport
 
@@ -30,30 +31,41 @@ def _frame(n: int = 90, seed: int = 12) -> pd.DataFrame:
 
 
 def _send_and_reference(
-    df: pd.DataFrame, sizes: list[int], sandbox: Sandbox, seams: Seams, **kw: object
+    df: pd.DataFrame,
+    sizes: list[int],
+    seams: Seams,
+    faults: list[object] | None = None,
+    **kw: object,
 ) -> tuple[StreamedReport, pd.DataFrame, pd.DataFrame]:
-    """The streamed report, and what the old per-chunk ``build_report`` frames show."""
-    chunks = list(convert_frames(chunks_of(df, sizes), now=NOW))
-    engines: list[Engine] = []
-    seams.on_engine = engines.append
-    creds = Credentials("org-test", KEY, endpoint=sandbox.ingest_url)
-    options = SendOptions(rate=None, ledger=False, max_retries=2)
-    report = send_stream(chunks, creds, options, seams=seams, **kw)  # type: ignore[arg-type]
+    """The streamed report, and the in-memory send's frames of the same orders (one request
+    at a time, each send with a fresh sandbox and the same faults: the same requests)."""
+    options = SendOptions(rate=None, ledger=False, max_retries=2, concurrency=1)
+    with Sandbox(rate_limit=None, faults=list(faults or [])) as sandbox:
+        creds = Credentials("org-test", KEY, endpoint=sandbox.ingest_url)
+        chunks = convert_frames(chunks_of(df, sizes), now=NOW)
+        report = send_stream(chunks, creds, options, seams=seams, **kw)  # type: ignore[arg-type]
     assert isinstance(report, StreamedReport)
-    pairs = zip(chunks, engines, strict=False)  # a stopped run leaves chunks unread
-    parts = [build_report(c, e, elapsed=0.0, interrupted=False) for c, e in pairs]
-    frame = pd.concat([p.frame for p in parts], ignore_index=True)
-    frame["row"] = frame["row"].astype("int64")  # file row numbers, compact (as before)
-    rows = pd.concat([p.row_frame for p in parts])
-    return report, frame, rows
+    with Sandbox(rate_limit=None, faults=list(faults or [])) as sandbox:
+        creds = Credentials("org-test", KEY, endpoint=sandbox.ingest_url)
+        events = Events(build_table(df, now=NOW))
+        memory = send(events, creds, options, seams=seams, **kw)  # type: ignore[arg-type]
+    frame = memory.frame.copy()
+    frame["row"] = frame["row"].astype("int64")  # file row numbers, compact
+    # the rows without an ID come last in memory, after their chunk's orders in a stream
+    frame = frame.sort_values("row", kind="stable").reset_index(drop=True)
+    return report, frame, memory.row_frame
 
 
-def test_same_frames_as_the_per_chunk_reports(seams: Seams) -> None:
+def _in_row_order(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.drop(columns="sent_at").sort_values("row", kind="stable")
+    return out.reset_index(drop=True)
+
+
+def test_same_outcomes_as_the_in_memory_send(seams: Seams) -> None:
     df = _frame()
     # rejections (bisected down to single events), retries, server errors that give up
     faults = [202, 400, 400, 400, 400, 400, 500, 202, 503, 503, 503, 202]
-    with Sandbox(rate_limit=None, faults=faults) as sandbox:
-        report, frame, rows = _send_and_reference(df, [23, 31], sandbox, seams)
+    report, frame, rows = _send_and_reference(df, [23, 31], seams, faults)
     counts = report.counts
     assert counts["rejected"] and counts["failed"] and counts["invalid"] and counts["sent"]
     # the statuses and what the report says, before any frame is built
@@ -67,36 +79,35 @@ def test_same_frames_as_the_per_chunk_reports(seams: Seams) -> None:
     except Exception as exc:
         assert str(first.dropna().iloc[0]) in str(exc)
     assert "frame" not in report._built
-    pd.testing.assert_frame_equal(report.to_frame(), frame)
-    pd.testing.assert_frame_equal(report.rows(), rows)
+    pd.testing.assert_frame_equal(_in_row_order(report.to_frame()), _in_row_order(frame))
+    pd.testing.assert_frame_equal(report.rows(), rows, check_index_type=False)
     assert len(report.rows()) == len(df)
     assert (report.to_frame()["error"] == "row has no activity ID").sum() == 2
     again = pickle.loads(pickle.dumps(report))
     assert again._built == {}
-    pd.testing.assert_frame_equal(again.to_frame(), frame)
-    pd.testing.assert_frame_equal(again.rows(), rows)
+    pd.testing.assert_frame_equal(again.to_frame(), report.to_frame())
+    pd.testing.assert_frame_equal(again.rows(), report.rows())
     assert again.counts == counts
 
 
-def test_a_subset_send_reports_only_its_orders(sandbox: Sandbox, seams: Seams) -> None:
+def test_a_subset_send_reports_only_its_orders(seams: Seams) -> None:
     df = _frame(60, seed=13)
     only = {"SO-10002", "SO-10030", "SO-10059"}
-    report, frame, rows = _send_and_reference(df, [17], sandbox, seams, only=only)
+    report, frame, rows = _send_and_reference(df, [17], seams, only=only)
     assert set(report.to_frame()["activity_id"]) == only
-    pd.testing.assert_frame_equal(report.to_frame(), frame)
-    pd.testing.assert_frame_equal(report.rows(), rows)
+    pd.testing.assert_frame_equal(_in_row_order(report.to_frame()), _in_row_order(frame))
+    pd.testing.assert_frame_equal(report.rows(), rows, check_index_type=False)
 
 
 def test_auth_failure_is_seen_without_the_frames(seams: Seams) -> None:
-    with Sandbox(rate_limit=None, faults=[202, 401]) as sandbox:
-        report, frame, _ = _send_and_reference(_frame(80), [30], sandbox, seams)
+    report, frame, _ = _send_and_reference(_frame(80), [30], seams, [202, 401])
     assert report.auth_failed and frame["http_status"].isin([401]).any()
     assert "frame" not in report._built
 
 
-def test_outcomes_stay_small_per_order(sandbox: Sandbox, seams: Seams) -> None:
+def test_outcomes_stay_small_per_order(seams: Seams) -> None:
     df = orders_frame(2000, seed=14)
-    report, _, _ = _send_and_reference(df, [997], sandbox, seams)
+    report, _, _ = _send_and_reference(df, [997], seams)
     outcomes = report._outcomes
     size = sum(a.nbytes for parts in outcomes._parts.values() for a in parts)
     size += sum(a.nbytes for a in outcomes._row_entry)
