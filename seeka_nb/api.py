@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from .adapters.ledger import Ledger
 from .core import events as core_events
 from .credentials import Credentials
-from .errors import ConfigurationError
 from .pipeline import runner
-from .pipeline.options import Resend, SendOptions, portable_ledger
+from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
+from .pipeline.retry import Retrier, send_options
 from .pipeline.stop import StopSignal
 
 
@@ -95,22 +94,7 @@ class Events(core_events.Events):
         self, credentials: Credentials | None, given: dict[str, Any]
     ) -> tuple[Credentials, SendOptions]:
         creds = credentials if credentials is not None else Credentials.from_env()
-        names = (
-            "dry_run",
-            "ledger",
-            "resend",
-            "rate",
-            "concurrency",
-            "timeout",
-            "max_retries",
-            "deadline",
-            "stall_limit",
-            "progress",
-            "proxy",
-            "truststore",
-            "stop",
-        )
-        return creds, SendOptions(**{k: given[k] for k in names})
+        return creds, send_options(given)
 
     def _send_sync(
         self,
@@ -126,40 +110,4 @@ class Events(core_events.Events):
     def _retrier(
         self, creds: Credentials, options: SendOptions, seams: runner.Seams | None
     ) -> Retrier:
-        return Retrier(self, creds, options, seams)
-
-
-class Retrier:
-    """What ``report.retry()`` calls: the same send again, for some activity IDs.
-
-    Pickles (and cloudpickles) without the key - the credentials' key comes back withheld -
-    and without the test seams; retrying then needs credentials: ``report.retry(creds)``.
-    """
-
-    def __init__(
-        self,
-        events: Events,
-        creds: Credentials,
-        options: SendOptions,
-        seams: runner.Seams | None,
-    ) -> None:
-        self.events, self.creds, self.options, self.seams = events, creds, options, seams
-
-    def __call__(
-        self, activity_ids: list[str], credentials: Credentials | None = None
-    ) -> SendReport:
-        creds = credentials if credentials is not None else self.creds
-        if creds.secret_key.withheld:
-            raise ConfigurationError(
-                "This report came from a pickle (or another process), which never holds the "
-                "public key: pass the credentials to retry, report.retry(credentials)."
-            )
-        return self.events._send_sync(creds, self.options, self.seams, set(activity_ids))
-
-    def __getstate__(self) -> dict[str, Any]:
-        options = self.options
-        # an open connection does not travel, nor a PostgreSQL URL's password
-        options = replace(options, ledger=portable_ledger(options.ledger))
-        if callable(options.progress):
-            options = replace(options, progress=None)
-        return {"events": self.events, "creds": self.creds, "options": options, "seams": None}
+        return Retrier(self._send_sync, creds, options, seams)

@@ -20,7 +20,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,28 +36,14 @@ from .core.stream import StreamChunk, convert_frames, hold_back, merge_issues, s
 from .credentials import Credentials
 from .errors import ConfigurationError
 from .pipeline import runner
-from .pipeline.options import Resend, SendOptions, portable_ledger
+from .pipeline.options import Resend, SendOptions
 from .pipeline.report import SendReport
+from .pipeline.retry import Retrier, send_options
 from .pipeline.stop import StopSignal
 from .pipeline.stream import send_stream
 
 __all__ = ["EventStream", "stream_orders"]
 
-_SEND_OPTIONS = (
-    "dry_run",
-    "ledger",
-    "resend",
-    "rate",
-    "concurrency",
-    "timeout",
-    "max_retries",
-    "deadline",
-    "stall_limit",
-    "progress",
-    "proxy",
-    "truststore",
-    "stop",
-)
 _COUNTS = ("rows", "orders", "to_send", "held_back_error", "held_back_excluded")
 _MORE = ("rows_without_id", "line_items")
 
@@ -194,8 +180,7 @@ class EventStream:
         Re-running sends only what the ledger does not hold; Ctrl-C raises
         :class:`~seeka_nb.SendInterrupted` with the report."""
         creds = credentials if credentials is not None else Credentials.from_env()
-        given = locals()
-        options = SendOptions(**{k: given[k] for k in _SEND_OPTIONS})
+        options = send_options(locals())
         return self._send(creds, options, _seams, None)
 
     def _send(
@@ -208,40 +193,8 @@ class EventStream:
         split = self._split_ids()
         chunks = (hold_back(chunk, split) for chunk in self)
         report = send_stream(chunks, creds, options, seams=seams, only=only)
-        report._again = _StreamRetrier(self, creds, options, seams)
+        report._again = Retrier(self._send, creds, options, seams)
         return report
-
-
-class _StreamRetrier:
-    """What ``report.retry()`` calls for a streamed send: the stream again, for some IDs."""
-
-    def __init__(
-        self,
-        stream: EventStream,
-        creds: Credentials,
-        options: SendOptions,
-        seams: runner.Seams | None,
-    ) -> None:
-        self.stream, self.creds, self.options, self.seams = stream, creds, options, seams
-
-    def __call__(
-        self, activity_ids: list[str], credentials: Credentials | None = None
-    ) -> SendReport:
-        creds = credentials if credentials is not None else self.creds
-        if creds.secret_key.withheld:
-            raise ConfigurationError(
-                "This report came from a pickle (or another process), which never holds the "
-                "public key: pass the credentials to retry, report.retry(credentials)."
-            )
-        return self.stream._send(creds, self.options, self.seams, set(activity_ids))
-
-    def __getstate__(self) -> dict[str, Any]:
-        options = self.options
-        # an open connection does not travel, nor a PostgreSQL URL's password
-        options = replace(options, ledger=portable_ledger(options.ledger))
-        if callable(options.progress):
-            options = replace(options, progress=None)
-        return {"stream": self.stream, "creds": self.creds, "options": options, "seams": None}
 
 
 def stream_orders(
