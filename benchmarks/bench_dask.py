@@ -11,8 +11,9 @@ then times, in the same run:
 - **Dask, shuffled**: ``dd.read_parquet`` on a ``LocalCluster`` (2 worker processes, 1 thread
   each) + ``ddf.seeka.to_events()`` with its issues and duplicates gathered: conversion and
   validation in the workers, each order's rows brought together by a shuffle;
-- **Dask, default**: the same with ``grouped=None`` (the file is sorted by order: only the
-  orders cut by partition boundaries move; ``grouped=False`` above forces the shuffle).
+- **Dask, default**: the same with ``grouped=None`` (the file is sorted by order: each
+  partition is read once, and the orders cut by partition boundaries are converted together
+  from the rows that read set aside; ``grouped=False`` above forces the shuffle).
 
 Only the findings come back to the client (the events stay in the workers until a send
 streams them).  Target (issue 16): Dask faster than one process.  The machine may have two
@@ -89,18 +90,25 @@ def run(lines: int = 4_000_000, partitions: int = 8) -> dict[str, float]:
     return out
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its threads (what the work costs, whatever the load)."""
+    return time.process_time()
+
+
 def compare_csv(path: Path, partitions: int = 8) -> str:
     """One process against Dask (2 local workers) on a CSV file (``bench_stream.py``'s
     file): ``pd.read_csv(dtype=str)`` + conversion + issues and duplicates, against
     ``dd.read_csv(dtype=str)`` in ``partitions`` blocks + the same through ``ddf.seeka``.
-    Returns a printable line with both times and the ratio."""
+    Returns a printable line with both times and the ratio, and the CPU seconds each used
+    (on a shared machine the wall-clock ratio moves with the load; the CPU seconds do not:
+    on two free cores Dask takes about its busiest worker's CPU seconds)."""
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     events = pd.read_csv(path, dtype=str).seeka.to_events()
     found = (len(events.issues), len(events.duplicates()))
-    one = time.perf_counter() - start
+    one, one_cpu = time.perf_counter() - start, _cpu() - cpu
     del events
     with (
         LocalCluster(
@@ -110,18 +118,23 @@ def compare_csv(path: Path, partitions: int = 8) -> str:
             host="127.0.0.1",
             dashboard_address=None,
         ) as cluster,
-        Client(cluster),
+        Client(cluster) as client,
     ):
-        start = time.perf_counter()
-        blocksize = max(1, path.stat().st_size // partitions + 1)
+        before = client.run(time.process_time)
+        start, cpu = time.perf_counter(), _cpu()
+        blocksize = max(1, path.stat().st_size // partitions)  # Dask merges the small rest
         stream = dd.read_csv(path, dtype=str, blocksize=blocksize).seeka.to_events()
         got = (len(stream.issues()), len(stream.duplicates()))
-        two = time.perf_counter() - start
+        two, client_cpu = time.perf_counter() - start, _cpu() - cpu
+        workers = [v - before[k] for k, v in client.run(time.process_time).items()]
+        mode = stream._plan.mode()
     same = "same findings" if got == found else f"DIFFERENT findings {got} vs {found}"
     return (
         f"dask: {path.name}: one process {one:.1f}s, Dask on 2 local workers "
-        f"({partitions} partitions, {stream.summary()['chunks']} read) {two:.1f}s: one process / "
-        f"Dask = {one / two:.2f}x (target > 1; {same})"
+        f"({partitions} partitions, {stream.summary()['chunks']} read, mode {mode}) {two:.1f}s: "
+        f"one process / Dask = {one / two:.2f}x (target > 1; {same}); CPU seconds: one "
+        f"process {one_cpu:.1f}, Dask workers {' + '.join(f'{w:.1f}' for w in workers)} "
+        f"(client {client_cpu:.1f}): one process / busiest worker = {one_cpu / max(workers):.2f}x"
     )
 
 

@@ -5,22 +5,28 @@ Dask itself (see :mod:`seeka_nb._dask_hook`).  The accessor never computes the w
 and never forks the conversion: each partition is converted in a worker by the pandas core
 (:mod:`seeka_nb.core.partitions`), and only small results come back to the client.
 
-How a Dask frame is converted:
+How a Dask frame is converted (:mod:`seeka_nb.dask_plan`):
 
 1. the mapping is resolved once on the client, from the first rows; every partition
    resolves the same one (a partition that does not is refused);
-2. one pass over the partitions gathers small facts (rows, which mapped columns hold
-   values, the day/month evidence of the time column): the day/month order is decided for
-   the whole frame, as pandas would on ``ddf.compute()``;
-3. rows of one order are brought into one partition: a shuffle on a spelling-insensitive
-   form of the order key (the preset's ``group_by`` column, e.g. Shopify's ``Name``, or the
-   activity ID column), unless the frame is indexed by that column with known divisions
-   (``ddf.set_index(col, drop=False)``) or the caller passes ``grouped=True``; each
-   partition is put back in the frame's row order before it is converted;
-4. issues and duplicates are gathered from all partitions (whole-frame row positions,
-   so they come out as pandas gives them for ``ddf.compute()``); sending streams the
-   partitions' events, a few partitions at a time, to one sender in the client (one rate
-   budget, one ledger, one report) through :class:`seeka_nb.EventStream`.
+2. each partition is read once, in a worker: small facts (rows, which mapped columns hold
+   values, the day/month evidence of the time column, order-key hashes) and its conversion
+   together, the rows of its first and last orders (which a partition boundary may cut)
+   set aside; the day/month order is decided for the whole frame, as pandas would on
+   ``ddf.compute()``;
+3. rows of one order must be converted together: when every order found in several
+   partitions was set aside, the set-aside rows are converted as one more chunk and nothing
+   is read again; otherwise (an unsorted frame, or a partition that guessed the day/month
+   order wrongly) the partitions are converted again after the few orders found in several
+   partitions move to the first of them, or after a shuffle on a spelling-insensitive form
+   of the order key (the preset's ``group_by`` column, e.g. Shopify's ``Name``, or the
+   activity ID column); ``grouped=True`` says the partitions keep orders together,
+   ``grouped=False`` forces the shuffle;
+4. issues and duplicates are gathered from all chunks (whole-frame row positions, so they
+   come out as pandas gives them for ``ddf.compute()``; ID spellings converted in different
+   chunks are compared across them); sending streams the chunks' events, a few at a time,
+   to one sender in the client (one rate budget, one ledger, one report) through
+   :class:`seeka_nb.EventStream`, holding back any activity ID converted in two chunks.
 """
 
 from __future__ import annotations
@@ -73,10 +79,15 @@ class DaskEventStream(EventStream):
             "issues": {str(k): int(sev.get(k, 0)) for k in ("error", "excluded", "warning")},
             "duplicates": len(dups),
             "preset": plan.cmap.preset,
-            "chunks": len(found),
+            "chunks": plan.ddf.npartitions,
         }
         split = np.unique(SeenIds.hashes(np.asarray(repeated_ids(found), dtype=object)))
         return _Analysis(issues, dups, summary, split)
+
+    def _split_ids(self) -> np.ndarray:
+        """Hashes of activity IDs converted in two or more partitions (held back by a send):
+        always from the gathered analysis (the chunks of a Dask frame do not carry them)."""
+        return self._analysis.split
 
 
 @register_dataframe_accessor("seeka")

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from ._accessors import SEND_OPTIONS_DOC, TO_EVENTS_KEYWORDS_DOC, ToEventsMethods, shared_doc
 from .accessor import SeekaAccessor
 from .adapters.polars_frames import (
     check_mapped_types,
@@ -129,7 +130,7 @@ def _check_frame(frame: object) -> pl.DataFrame:
     return frame
 
 
-class PolarsFrameAccessor:
+class PolarsFrameAccessor(ToEventsMethods):
     """``pl_df.seeka``: map, check and convert order rows to Seeka events (see
     :class:`seeka_nb.accessor.SeekaAccessor`; the same methods and keywords)."""
 
@@ -144,6 +145,7 @@ class PolarsFrameAccessor:
         pre = _preset(frame.columns, preset)
         return _resolve(frame.head(_HEAD_ROWS), frame.schema, mapping, pre)
 
+    @shared_doc(TO_EVENTS_KEYWORDS_DOC)
     def to_events(
         self,
         mapping: MappingSpec | None = None,
@@ -158,7 +160,6 @@ class PolarsFrameAccessor:
         """Convert the rows to Seeka ``Order`` events (no network); returns
         :class:`seeka_nb.Events`, exactly as ``df.seeka.to_events`` does for the same data.
 
-        The keywords are those of :meth:`seeka_nb.accessor.SeekaAccessor.to_events`.
         ``issues`` rows are numbered by row position (polars has no index).
         """
         frame = _check_frame(self._frame)
@@ -174,43 +175,6 @@ class PolarsFrameAccessor:
             status_policy=status_policy,
         )
         return with_issues(events, log)
-
-    def check_duplicates(
-        self,
-        mapping: MappingSpec | None = None,
-        *,
-        preset: str | None = None,
-        tz: str | dt.tzinfo | None = None,
-        dayfirst: bool | None = None,
-    ) -> pd.DataFrame:
-        """``to_events(...).duplicates()``: activity IDs that repeat in ways that matter."""
-        return self.to_events(mapping, preset=preset, tz=tz, dayfirst=dayfirst).duplicates()
-
-    def send(
-        self,
-        credentials: Credentials | None = None,
-        *,
-        mapping: MappingSpec | None = None,
-        preset: str | None = None,
-        tz: str | dt.tzinfo | None = None,
-        dayfirst: bool | None = None,
-        consent: str | None = None,
-        currency: str | None = None,
-        status_policy: dict[str, str] | None = None,
-        **options: Any,
-    ) -> SendReport:
-        """``to_events(...)`` then ``.send(credentials, **options)`` in one call (scripts);
-        options are those of :meth:`seeka_nb.Events.send`."""
-        events = self.to_events(
-            mapping,
-            preset=preset,
-            tz=tz,
-            dayfirst=dayfirst,
-            consent=consent,
-            currency=currency,
-            status_policy=status_policy,
-        )
-        return events.send(credentials, **options)
 
 
 class PolarsLazyAccessor:
@@ -235,6 +199,7 @@ class PolarsLazyAccessor:
         pre = _preset(list(schema), preset)
         return _resolve(self._lazy.head(_HEAD_ROWS).collect(), schema, mapping, pre)
 
+    @shared_doc(TO_EVENTS_KEYWORDS_DOC)
     def to_events(
         self,
         mapping: MappingSpec | None = None,
@@ -249,12 +214,11 @@ class PolarsLazyAccessor:
     ) -> EventStream:
         """A :class:`seeka_nb.EventStream` of the plan's rows, ``batch_rows`` at a time.
 
-        The keywords are those of ``pl_df.seeka.to_events``.  Nothing is collected here
-        (the mapping is checked on the schema); each pass over the stream (``summary()``,
-        ``issues()``, ``duplicates()``, ``send()``) runs the plan again, so memory stays
-        bounded by the batch.  Rows of one order must be adjacent (sort the plan by order
-        if they are not; see :mod:`seeka_nb.core.stream`).  ``issues`` rows are numbered by
-        row position in the plan's output.
+        Nothing is collected here (the mapping is checked on the schema); each pass over
+        the stream (``summary()``, ``issues()``, ``duplicates()``, ``send()``) runs the plan
+        again, so memory stays bounded by the batch.  Rows of one order must be adjacent
+        (sort the plan by order if they are not; see :mod:`seeka_nb.core.stream`).
+        ``issues`` rows are numbered by row position in the plan's output.
         """
         if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
             raise ConfigurationError(
@@ -297,6 +261,7 @@ class PolarsLazyAccessor:
         )
         return stream.duplicates()
 
+    @shared_doc(SEND_OPTIONS_DOC, TO_EVENTS_KEYWORDS_DOC)
     def send(
         self,
         credentials: Credentials | None = None,
@@ -312,7 +277,7 @@ class PolarsLazyAccessor:
         **options: Any,
     ) -> SendReport:
         """``to_events(...)`` then ``.send(credentials, **options)``: one report for the
-        whole plan; options are those of :meth:`seeka_nb.EventStream.send`."""
+        whole plan (:meth:`seeka_nb.EventStream.send`)."""
         stream = self.to_events(
             mapping,
             preset=preset,

@@ -30,12 +30,10 @@ from typing import IO, Any
 
 import pandas as pd
 
-from ..core.mapping import duplicate_columns
-from ..core.presets import detect_preset
 from ..errors import ConfigurationError, ValidationError
-from . import mojibake as _mojibake
-from .encodings import _UTF8_BOM, Encoding, detect_encoding
-from .measures import convert_measures
+from .encodings import _UTF8_BOM, Encoding
+from .readers import finish_frame
+from .sniff import skip_bom, sniff
 from .sources import Source, open_source
 
 __all__ = ["OrderChunks"]
@@ -106,16 +104,12 @@ class OrderChunks:
         self, chunksize: int, repair: bool, kwargs: dict[str, Any]
     ) -> Iterator[pd.DataFrame]:
         src = self.source
-        attrs: dict[str, Any] = {}
+        found: Encoding | None = None
         if src.kind == "parquet":
             frames = _parquet_chunks(src, chunksize, kwargs)
-            encoding, delimiter = None, None
+            delimiter = None
         else:
             frames, found, delimiter = _csv_chunks(src, chunksize, kwargs)
-            encoding = found.name
-            if found.guessed:
-                attrs["encoding_guessed"] = True
-                attrs["encoding_language"] = found.language
         start, first = 0, True
         for df in frames:
             if first and len(df) == 0:
@@ -128,49 +122,15 @@ class OrderChunks:
             if src.kind == "parquet" and isinstance(df.index, pd.RangeIndex):
                 df.index = pd.RangeIndex(start, start + len(df))
             start += len(df)
-            if src.kind != "parquet":
-                convert_measures(df, kwargs)
-            mojibake = _mojibake.repair_mojibake(df, repair=repair)
-            duplicates = duplicate_columns(list(df.columns))
-            df.attrs["seeka_nb"] = {
-                "preset": detect_preset(df.columns) or "generic",
-                "source": src.name,
-                "format": src.kind,
-                "encoding": encoding,
-                "delimiter": delimiter,
-                **({"container": src.container} if src.container else {}),
-                **attrs,
-                **({"mojibake": mojibake, "mojibake_repaired": repair} if mojibake else {}),
-                **({"duplicate_columns": duplicates} if duplicates else {}),
-            }
+            finish_frame(df, src, found, delimiter, repair, kwargs)
             yield df
 
 
 def _csv_chunks(
     source: Source, chunksize: int, kwargs: dict[str, Any]
 ) -> tuple[Iterator[pd.DataFrame], Encoding, str]:
-    from .readers import (
-        SAMPLE_SIZE,
-        _check_content,
-        _decode_sample,
-        _detect_delimiter,
-        _read_up_to,
-        _skip_bom,
-    )
-
     handle = source.handle
-    handle.seek(source.start)
-    sample = _read_up_to(handle, SAMPLE_SIZE)
-    whole = len(sample) < SAMPLE_SIZE
-    given = kwargs.get("encoding")
-    encoding = Encoding(str(given)) if given is not None else detect_encoding(sample, whole)
-    text = _decode_sample(sample, encoding.name, whole)
-    _check_content(sample, text, whole, source.name)
-    if "sep" in kwargs or "delimiter" in kwargs:
-        sep = kwargs.get("sep", kwargs.get("delimiter"))
-        delimiter = sep if isinstance(sep, str) else "auto"
-    else:
-        delimiter = _detect_delimiter(text, whole)
+    sample, encoding, delimiter = sniff(source, kwargs)
     options: dict[str, Any] = {"keep_default_na": False, "na_values": [""], "index_col": False}
     if "sep" not in kwargs and "delimiter" not in kwargs:
         options["sep"] = delimiter
@@ -179,7 +139,7 @@ def _csv_chunks(
         dtype = defaultdict(lambda: "str", dtype or {})
     options["dtype"] = dtype
     options.update({k: v for k, v in kwargs.items() if k not in ("dtype", "encoding")})
-    handle.seek(source.start + (len(_UTF8_BOM) if _skip_bom(sample, encoding.name) else 0))
+    handle.seek(source.start + (len(_UTF8_BOM) if skip_bom(sample, encoding.name) else 0))
 
     def frames() -> Iterator[pd.DataFrame]:
         try:

@@ -3,26 +3,22 @@
 Owns :func:`read_orders`: it opens the file (a path or a binary stream; gzip and zip
 containers, Excel workbooks and Parquet files are recognised by content, see
 :mod:`~seeka_nb.adapters.sources`), detects a CSV's encoding (:mod:`.encodings`) and
-delimiter on a sample of the first 64 KiB, refuses files that cannot be order exports
-(empty, header only, binary), lets pandas read the whole file with every cell as text,
-turns only clearly numeric *measure* columns into numbers (:mod:`.measures`), repairs
-double-encoded UTF-8 (:mod:`.mojibake`), and records what it found in
-``df.attrs["seeka_nb"]``.  Otherwise the text of cells is never altered: a zip's leading
-zero or apostrophe, a phone's ``+`` and an ``NA`` country code reach the core exactly as
-written in the file.
+delimiter on a sample of the first 64 KiB, refusing files that cannot be order exports
+(empty, binary: :mod:`.sniff`) or hold no data rows, lets pandas read the whole file with
+every cell as text, turns only clearly numeric *measure* columns into numbers
+(:mod:`.measures`), repairs double-encoded UTF-8 (:mod:`.mojibake`), and records what it
+found in ``df.attrs["seeka_nb"]`` (:func:`finish_frame`, also applied to each chunk of a
+chunked read).  Otherwise the text of cells is never altered: a zip's leading zero or
+apostrophe, a phone's ``+`` and an ``NA`` country code reach the core exactly as written
+in the file.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import importlib.util
-import io
 import os
-import re
 import warnings
 from collections import defaultdict
-from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, overload
 
 import pandas as pd
@@ -32,8 +28,10 @@ from ..core.pdcompat import PANDAS_3
 from ..core.presets import detect_preset
 from ..errors import ConfigurationError, ValidationError
 from . import mojibake as _mojibake
-from .encodings import _UTF8_BOM, Encoding, codec_name, detect_encoding, guess_encoding
+from .encodings import _UTF8_BOM, Encoding, guess_encoding
 from .measures import convert_measures
+from .sniff import SAMPLE_SIZE as SAMPLE_SIZE  # re-exported: tests size samples by it
+from .sniff import skip_bom, sniff
 from .sources import Source, open_source, read_excel, read_parquet
 
 if TYPE_CHECKING:
@@ -42,23 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["read_orders"]
 
 ATTRS_KEY = "seeka_nb"
-SAMPLE_SIZE = 64 * 1024
-DELIMITERS = (",", ";", "\t", "|")
-_SAMPLE_RECORDS = 200
-
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"PK\x03\x04", "a zip archive or an Excel .xlsx workbook"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"\xfd7zXZ\x00", "an xz-compressed file"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"SQLite format 3\x00", "an SQLite database"),
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _PYARROW_REFUSES = ("converters", "on_bad_lines", "skipfooter", "nrows", "thousands")
 
 
@@ -159,140 +140,63 @@ def read_orders(
             "read_orders returns a whole DataFrame and does not accept iterator=; pass "
             "chunksize=N to read the file in chunks of N rows."
         )
-    attrs: dict[str, Any] = {}
+    found: Encoding | None = None
     with open_source(path) as source:
         if source.kind == "xlsx":
             df = read_excel(source, read_csv_kwargs)
-            encoding, delimiter = None, None
+            delimiter = None
         elif source.kind == "parquet":
             df = read_parquet(source, read_csv_kwargs)
-            encoding, delimiter = None, None
+            delimiter = None
         else:
             df, found, delimiter = _read_csv(source, read_csv_kwargs)
-            encoding = found.name
-            if found.guessed:
-                attrs["encoding_guessed"] = True
-                attrs["encoding_language"] = found.language
     if len(df) == 0:
         raise ValidationError(
             f"{source.name} has a header row but no data rows: export the orders again with "
             "a date range that contains orders, or check that you picked the right file."
         )
-    if source.kind != "parquet":
-        convert_measures(df, read_csv_kwargs)
-    mojibake = _mojibake.repair_mojibake(df, repair=repair_mojibake)
-    duplicates = duplicate_columns(list(df.columns))
-    df.attrs[ATTRS_KEY] = {
-        "preset": detect_preset(df.columns) or "generic",
-        "source": source.name,
-        "format": source.kind,
-        "encoding": encoding,
-        "delimiter": delimiter,
-        **({"container": source.container} if source.container else {}),
-        **attrs,
-        **({"mojibake": mojibake, "mojibake_repaired": repair_mojibake} if mojibake else {}),
-        **({"duplicate_columns": duplicates} if duplicates else {}),
-    }
+    finish_frame(df, source, found, delimiter, repair_mojibake, read_csv_kwargs)
     return df
 
 
 def _read_csv(source: Source, kwargs: dict[str, Any]) -> tuple[pd.DataFrame, Encoding, str]:
-    handle = source.handle
-    handle.seek(source.start)
-    sample = _read_up_to(handle, SAMPLE_SIZE)
-    whole = len(sample) < SAMPLE_SIZE
-    given = kwargs.get("encoding")
-    encoding = Encoding(str(given)) if given is not None else detect_encoding(sample, whole)
-    text = _decode_sample(sample, encoding.name, whole)
-    _check_content(sample, text, whole, source.name)
-    if "sep" in kwargs or "delimiter" in kwargs:
-        sep = kwargs.get("sep", kwargs.get("delimiter"))
-        delimiter = sep if isinstance(sep, str) else "auto"
-    else:
-        delimiter = _detect_delimiter(text, whole)
-    df, encoding = _parse(source, sample, delimiter, encoding, given is not None, kwargs)
+    sample, encoding, delimiter = sniff(source, kwargs)
+    given = kwargs.get("encoding") is not None
+    df, encoding = _parse(source, sample, delimiter, encoding, given, kwargs)
     return df, encoding, delimiter
 
 
-def _read_up_to(handle: IO[bytes], size: int) -> bytes:
-    """Up to ``size`` bytes; raw streams may return short reads before the end."""
-    parts: list[bytes] = []
-    left = size
-    while left > 0:
-        chunk = handle.read(left)
-        if not chunk:
-            break
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
-
-
-def _decode_sample(sample: bytes, encoding: str, whole: bool) -> str:
-    try:
-        decoder = codecs.getincrementaldecoder(encoding)("replace")
-    except LookupError:
-        raise ConfigurationError(
-            f"Unknown encoding {encoding!r}: pass a Python codec name such as 'utf-8', "
-            "'cp1252' or 'latin-1', or leave encoding= out to detect it."
-        ) from None
-    return decoder.decode(sample, final=whole)
-
-
-def _check_content(sample: bytes, text: str, whole: bool, source: str) -> None:
-    """Refuse what cannot be an order export, with what to do instead."""
-    if not sample:
-        raise ValidationError(f"{source} is empty (0 bytes): export the orders again.")
-    if whole and not text.strip():
-        raise ValidationError(
-            f"{source} is empty (it holds only whitespace): export the orders again."
-        )
-    for magic, kind in _SIGNATURES:
-        if sample.startswith(magic):
-            raise ValidationError(
-                f"{source} is {kind}, not a CSV text file: export or save the orders as CSV "
-                "(for a workbook: pandas.read_excel, then use df.seeka); decompress archives "
-                "first."
-            )
-    controls = len(_CONTROL.findall(text))
-    if "\x00" in text or controls > len(text) / 100:
-        hint = ""
-        if sample[1:200:2].count(0) > 50 or sample[0:200:2].count(0) > 50:
-            hint = " If it is UTF-16 text without a BOM, pass encoding='utf-16-le' (or -be)."
-        raise ValidationError(
-            f"{source} looks like a binary file (it contains NUL or control bytes), not a CSV "
-            f"text export: check that you picked the right file and export it as CSV.{hint}"
-        )
-
-
-def _detect_delimiter(text: str, whole: bool) -> str:
-    """The candidate giving the widest header record and the most consistent records."""
-    if not whole:  # the sample ends mid-record: keep whole lines, and drop the last record
-        cut = text.rfind("\n")
-        text = text[: cut + 1] if cut > 0 else text
-    best, best_key = DELIMITERS[0], (False, -1.0, 0, 0)
-    for rank, delimiter in enumerate(DELIMITERS):
-        records = _sample_records(text, delimiter)
-        if not whole and len(records) > 2:
-            records = records[:-1]
-        width = len(records[0]) if records else 1
-        data = records[1:]
-        consistent = sum(len(r) == width for r in data) / len(data) if data else 1.0
-        key = (width > 1, consistent, width, -rank)
-        if key > best_key:
-            best, best_key = delimiter, key
-    return best
-
-
-def _sample_records(text: str, delimiter: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    records: list[list[str]] = []
-    try:
-        for record in islice(reader, _SAMPLE_RECORDS):
-            if record:  # pandas skips blank lines too
-                records.append(record)
-    except csv.Error:  # an over-long or unterminated cell at the sample's end
-        pass
-    return records
+def finish_frame(
+    df: pd.DataFrame,
+    source: Source,
+    found: Encoding | None,
+    delimiter: str | None,
+    repair_mojibake: bool,
+    kwargs: dict[str, Any],
+) -> None:
+    """What every frame read gets (a whole file, or each chunk of one): measure columns
+    converted (not Parquet's), mojibake found (and repaired when asked), and the
+    ``df.attrs["seeka_nb"]`` record of where it came from."""
+    if source.kind != "parquet":
+        convert_measures(df, kwargs)
+    mojibake = _mojibake.repair_mojibake(df, repair=repair_mojibake)
+    duplicates = duplicate_columns(list(df.columns))
+    guessed = (
+        {"encoding_guessed": True, "encoding_language": found.language}
+        if (found is not None and found.guessed)
+        else {}
+    )
+    df.attrs[ATTRS_KEY] = {
+        "preset": detect_preset(df.columns) or "generic",
+        "source": source.name,
+        "format": source.kind,
+        "encoding": None if found is None else found.name,
+        "delimiter": delimiter,
+        **({"container": source.container} if source.container else {}),
+        **guessed,
+        **({"mojibake": mojibake, "mojibake_repaired": repair_mojibake} if mojibake else {}),
+        **({"duplicate_columns": duplicates} if duplicates else {}),
+    }
 
 
 def _parse(
@@ -321,7 +225,7 @@ def _parse(
     retried = given
     handle, name = source.handle, source.name
     while True:
-        handle.seek(source.start + (len(_UTF8_BOM) if _skip_bom(sample, encoding.name) else 0))
+        handle.seek(source.start + (len(_UTF8_BOM) if skip_bom(sample, encoding.name) else 0))
         try:
             with warnings.catch_warnings():
                 if "converters" in kwargs:  # a converter wins over the default "str"
@@ -376,8 +280,3 @@ def _check_pyarrow(kwargs: dict[str, Any]) -> None:
             "identifiers such as 0001 into numbers): leave engine= out to use pandas' own "
             "parser, or upgrade pandas."
         )
-
-
-def _skip_bom(sample: bytes, encoding: str) -> bool:
-    """A UTF-8 BOM is not text in a single-byte fallback encoding."""
-    return sample.startswith(_UTF8_BOM) and codec_name(encoding) not in ("utf-8-sig", "utf-8")

@@ -171,18 +171,30 @@ def find_duplicates(table: OrderTable, positions: np.ndarray | None = None) -> p
 
 
 def _id_hazards(table: OrderTable) -> list[dict[str, object]]:
-    raw = pd.Series(table.raw_ids, dtype=object)
-    ok = raw.notna().to_numpy()
-    if not ok.any():
-        return []
-    canon = (
-        raw[ok]
-        .astype(str)
+    return id_hazards(table.raw_ids, table.row_ids, table.labels)
+
+
+def id_canon(raw: pd.Series) -> pd.Series:
+    """The form of a raw ID that ``id_hazard`` compares (case, blanks, a leading ``#`` and
+    a ``.0`` suffix ignored), of IDs that are present."""
+    return (
+        raw.astype(str)
         .str.strip()
         .str.lower()
         .str.lstrip("#")
         .str.replace(r"\.0+$", "", regex=True)
     )
+
+
+def id_hazards(
+    raw_ids: np.ndarray, row_ids: np.ndarray, labels: pd.Index | np.ndarray
+) -> list[dict[str, object]]:
+    """The ``id_hazard`` findings of rows (per row: the raw ID, the ID sent, the label)."""
+    raw = pd.Series(raw_ids, dtype=object)
+    ok = raw.notna().to_numpy()
+    if not ok.any():
+        return []
+    canon = id_canon(raw[ok])
     pairs = pd.DataFrame(
         {"canon": canon.to_numpy(), "raw": raw[ok].to_numpy(), "pos": np.flatnonzero(ok)}
     )
@@ -191,12 +203,12 @@ def _id_hazards(table: OrderTable) -> list[dict[str, object]]:
     risky = counts[counts > 1].index
     if len(risky) == 0:
         return []
-    labels = np.asarray(table.labels, dtype=object)
+    labels = np.asarray(labels, dtype=object)
     out = []
     hit = pairs[pairs["canon"].isin(risky)]
     for _key, grp in hit.groupby("canon", sort=False):
         spellings = list(dict.fromkeys(grp["raw"]))
-        sent = list(dict.fromkeys(table.row_ids[grp["pos"].to_numpy()]))
+        sent = list(dict.fromkeys(np.asarray(row_ids, dtype=object)[grp["pos"].to_numpy()]))
         out.append(
             {
                 "activity_id": sent[0],

@@ -114,7 +114,19 @@ def parts_empty() -> pd.DataFrame:
 
 
 def _id_partitions(parts: Sequence[PartFindings]) -> Counter[str]:
-    return Counter(a for p in parts for a in dict.fromkeys(p.activity_ids.tolist()))
+    """How many partitions each activity ID converted in two or more of them is in (found
+    by hashes; counted by the IDs themselves)."""
+    hashes = [p.id_hashes for p in parts]
+    every = np.sort(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.uint64)
+    crossing = np.unique(every[1:][every[1:] == every[:-1]])
+    if crossing.size == 0:
+        return Counter()
+    found = Counter(
+        a
+        for p, h in zip(parts, hashes, strict=True)
+        for a in dict.fromkeys(np.asarray(p.activity_ids, dtype=object)[np.isin(h, crossing)])
+    )
+    return Counter({a: n for a, n in found.items() if n > 1})
 
 
 def repeated_ids(parts: Sequence[PartFindings]) -> list[str]:

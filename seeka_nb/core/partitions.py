@@ -2,7 +2,7 @@
 
 A partitioned frame is converted one partition at a time (in a worker), but the answer must
 be the one the whole frame gives in pandas.  What depends on the whole frame is decided once,
-on the caller's side, from small per-partition facts (:func:`frame_facts`: row count, which
+on the caller's side, from small per-partition facts (:mod:`seeka_nb.core.facts`: row count, which
 mapped columns hold values, the day/month evidence of the time column): the day/month order,
 the ``empty_column`` and ``ambiguous_date_order`` warnings.  Every partition then converts
 with the same arguments (:class:`PartCall`) and checks that it resolves the same mapping.
@@ -29,11 +29,19 @@ from ..errors import MappingError, ValidationError
 from .build import OrderTable, build_table, prepare
 from .dedup import find_duplicates
 from .events import Events
+from .facts import (  # noqa: F401  (the facts' names, for this module's users)
+    FrameFacts,
+    check_columns,
+    frame_facts,
+    key_hashes,
+    order_key,
+    resolve_dayfirst,
+    row_key_hashes,
+)
+from .hazards import id_key_hashes
 from .issues import ISSUE_COLUMNS
 from .mapping import ColumnMapping, MappingSpec
 from .presets import get_preset
-from .times import _NUMERIC_DATE
-from .values import to_text
 
 _NO_SUMMARY: dict[str, Any] = {
     "rows": 0,
@@ -48,96 +56,6 @@ _NO_SUMMARY: dict[str, Any] = {
 
 #: Frame-level warnings that one partition cannot judge: decided from the facts instead.
 WHOLE_FRAME_CODES = frozenset({"empty_column", "ambiguous_date_order"})
-
-
-@dataclass(frozen=True)
-class FrameFacts:
-    """What a partition tells about the whole frame (small: no rows)."""
-
-    n_rows: int
-    filled: frozenset[Hashable]  # mapped columns with at least one value
-    day_first: bool = False  # some numeric date has a first number above 12
-    month_first: bool = False  # some numeric date has a second number above 12
-    numeric_dates: bool = False  # some value looks like 03/02/2025
-    keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
-
-
-def frame_facts(
-    df: pd.DataFrame,
-    columns: Sequence[Hashable],
-    time_column: Hashable | None,
-    expected: Sequence[Hashable] | None = None,
-    key: Hashable | None = None,
-) -> FrameFacts:
-    """The facts of one partition (``columns``: the mapped columns to check for values;
-    ``expected``: the first partition's columns, which every partition must have; ``key``:
-    the order key column, whose distinct :func:`key_hashes` are returned)."""
-    if expected is not None and list(df.columns) != list(expected):
-        missing = [c for c in expected if c not in df.columns]
-        extra = [c for c in df.columns if c not in expected]
-        raise MappingError(
-            "A partition's columns differ from the first partition's, so it would be read "
-            f"with a different column mapping (missing {missing}, extra {extra}). Give every "
-            "partition the same columns (e.g. ddf[columns]) and try again."
-        )
-    filled = []
-    for col in columns:
-        if col in df.columns:
-            try:
-                if not bool(df[col].isna().all()):
-                    filled.append(col)
-            except (TypeError, ArithmeticError, ValueError):  # cells pandas cannot test
-                filled.append(col)
-    day = month = numeric = False
-    if time_column is not None and time_column in df.columns and len(df):
-        column = df[time_column]
-        if not pd.api.types.is_datetime64_any_dtype(column.dtype):
-            uniques = pd.Series(pd.unique(column.to_numpy(dtype=object)), dtype=object)
-            text = pd.Series(to_text(uniques).values(), dtype=object).dropna().astype(str)
-            parts = text.str.extract(_NUMERIC_DATE).dropna()
-            if not parts.empty:
-                numeric = True
-                day = bool((parts[0].astype(int) > 12).any())
-                month = bool((parts[1].astype(int) > 12).any())
-    keys = np.empty(0, dtype=np.uint64)
-    if key is not None and key in df.columns:
-        keys = np.unique(key_hashes(order_key(df[key])))
-    return FrameFacts(len(df), frozenset(filled), day, month, numeric, keys)
-
-
-def key_hashes(keys: np.ndarray) -> np.ndarray:
-    """64-bit hashes of :func:`order_key` values; rows without a key are left out of the
-    facts (hash of ``""`` is never compared)."""
-    keys = np.asarray(keys, dtype=object)
-    hashes = pd.util.hash_array(keys, categorize=True)
-    return hashes[keys != ""] if keys.size else hashes
-
-
-def resolve_dayfirst(facts: Sequence[FrameFacts]) -> tuple[bool, bool]:
-    """``(dayfirst, guessed)`` for the whole frame, as :func:`~seeka_nb.core.times.
-    infer_dayfirst` decides on one frame."""
-    if not any(f.numeric_dates for f in facts):
-        return False, False
-    day = any(f.day_first for f in facts)
-    month = any(f.month_first for f in facts)
-    if day != month:
-        return day, False
-    return False, True
-
-
-def order_key(column: pd.Series) -> np.ndarray:
-    """The order key as text, insensitive to the spellings ``id_hazard`` reports
-    (case, blanks, a leading ``#``, a ``.0`` suffix); ``""`` where a row has none."""
-    text = pd.Series(to_text(column.reset_index(drop=True)).values(), dtype=object)
-    canon = (
-        text.fillna("")
-        .astype(str)
-        .str.strip()
-        .str.lower()
-        .str.lstrip("#")
-        .str.replace(r"\.0+$", "", regex=True)
-    )
-    return canon.to_numpy(dtype=object)
 
 
 @dataclass(frozen=True)
@@ -196,6 +114,12 @@ class PartFindings:
     activity_ids: np.ndarray  # every order's activity ID (to find IDs in two partitions)
     fields: tuple[str, ...] = ()  # the order conflicting_values findings come in
     summary: dict[str, Any] = field(default_factory=dict)  # Events.summary() counts
+    id_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+
+    @property
+    def id_hashes(self) -> np.ndarray:
+        """64-bit hashes of :attr:`activity_ids` (one per order)."""
+        return pd.util.hash_array(np.asarray(self.activity_ids, dtype=object), categorize=False)
 
 
 def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFindings:
@@ -215,33 +139,46 @@ def part_findings(df: pd.DataFrame, call: PartCall, labels: pd.Index) -> PartFin
             _no_ids(df, call, labels), _no_duplicates(), len(df), np.empty(0), summary=summary
         )
     positions = np.asarray(df.index, dtype=np.int64)
-    label_of = dict(zip(positions.tolist(), labels, strict=True))
+    label_arr = np.asarray(labels, dtype=object)
     issues = table.issues
     issues = issues[~issues["code"].isin(WHOLE_FRAME_CODES).to_numpy()].copy()
     pos = issues["row"].to_numpy(dtype=object)
-    issues["_pos"] = np.array(
-        [np.iinfo(np.int64).max if p is None else int(p) for p in pos], dtype=np.int64
-    )
-    issues["row"] = pd.Series([None if p is None else label_of[int(p)] for p in pos], dtype=object)
-    dups = find_duplicates(table, positions=positions).copy()
+    has_row = np.array([p is not None for p in pos], dtype=bool)
+    at = np.full(len(pos), np.iinfo(np.int64).max, dtype=np.int64)
+    at[has_row] = pos[has_row].astype(np.int64)
+    issues["_pos"] = at
+    rows = np.full(len(pos), None, dtype=object)
+    rows[has_row] = label_arr[np.searchsorted(positions, at[has_row])]
+    issues["row"] = pd.Series(rows, dtype=object)
+    found = find_duplicates(table, positions=positions)
+    events = Events(table)
+    events.__dict__["_duplicates"] = found  # its summary counts them: found once, not twice
+    summary = events.summary()
+    dups = found.copy()
     # findings come in the order of their order's first row (pandas: order of appearance)
-    first = dict(zip(table.activity_id.tolist(), positions[table.first_row].tolist(), strict=True))
+    order = pd.Index(table.activity_id).get_indexer(dups["activity_id"].to_numpy(dtype=object))
+    first = np.where(order >= 0, positions[table.first_row[np.maximum(order, 0)]], -1)
     hazard = (dups["kind"] == "id_hazard").to_numpy()
     dups["_pos"] = np.array(
         [
-            min(rows) if h else first.get(a, min(rows))
-            for a, rows, h in zip(dups["activity_id"], dups["rows"], hazard, strict=True)
+            min(rows) if h or f < 0 else f
+            for f, rows, h in zip(first.tolist(), dups["rows"], hazard, strict=True)
         ],
         dtype=np.int64,
     )
-    dups["rows"] = [[label_of[int(p)] for p in rows] for rows in dups["rows"]]
+    dups["rows"] = [
+        label_arr[np.searchsorted(positions, np.asarray(r, dtype=np.int64))].tolist()
+        for r in dups["rows"]
+    ]
+    ids = np.asarray(table.activity_id, dtype=object)
     return PartFindings(
         issues.reset_index(drop=True),
         dups,
         len(df),
-        np.asarray(table.activity_id, dtype=object),
+        ids,
         table.level_fields,
-        Events(table).summary(),
+        summary,
+        id_key_hashes(table.raw_ids),
     )
 
 
@@ -304,8 +241,26 @@ def with_positions(
     return out
 
 
+def positions_of(
+    p: pd.DataFrame,
+    starts: list[int],
+    key: Hashable,
+    partition_info: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """:func:`with_positions` of Dask's partition ``partition_info["number"]``, whose first
+    row is at ``starts[number]`` (run in the workers: defined here, where importing it does
+    not import Dask)."""
+    number = partition_info["number"] if partition_info is not None else 0
+    return with_positions(p, starts[number], key)
+
+
+def first_rows(part: pd.DataFrame) -> pd.DataFrame:
+    """A partition's first rows (to resolve the mapping from)."""
+    return part.head(50)
+
+
 def _row_hashes(df: pd.DataFrame) -> np.ndarray:
-    return pd.util.hash_array(df[KEY].to_numpy(dtype=object), categorize=True)
+    return key_hashes(df[KEY].to_numpy(dtype=object))
 
 
 def rows_with_keys(df: pd.DataFrame, hashes: np.ndarray) -> pd.DataFrame:
@@ -339,7 +294,12 @@ def findings_of(df: pd.DataFrame, call: PartCall) -> PartFindings:
 def events_of(df: pd.DataFrame, call: PartCall) -> OrderTable | None:
     """The conversion of a partition that carries the added columns (``None``: no rows, or
     no row with an order ID: those rows are in the issues report)."""
-    frame, _pos = in_frame_order(df)
+    return table_of(in_frame_order(df)[0], call)
+
+
+def table_of(frame: pd.DataFrame, call: PartCall) -> OrderTable | None:
+    """The conversion of rows in the frame's order (``None``: no rows, or no row with an
+    order ID: those rows are in the issues report)."""
     if len(frame) == 0:
         return None
     try:

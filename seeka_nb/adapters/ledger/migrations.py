@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 
 from .records import LedgerError
+from .shared_sql import check_version, run_migrations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "read_version"]
 
@@ -99,13 +100,7 @@ def read_version(conn: sqlite3.Connection, where: str) -> int:
             )
         return 0
     version = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
-    latest = max(MIGRATIONS)
-    if version > latest:
-        raise LedgerError(
-            f"The ledger {where} has schema version {version}, newer than this seeka_nb "
-            f"understands ({latest}). Upgrade seeka_nb, or pass another ledger path."
-        )
-    return int(version)
+    return check_version(version, max(MIGRATIONS), where, another="another ledger path")
 
 
 def migrate(conn: sqlite3.Connection, where: str, *, now: float, package_version: str) -> int:
@@ -117,12 +112,15 @@ def migrate(conn: sqlite3.Connection, where: str, *, now: float, package_version
     latest = max(MIGRATIONS)
     if start == latest:
         return start
-    conn.execute(_VERSION_TABLE)
-    for version in range(start + 1, latest + 1):
-        for statement in MIGRATIONS[version]:
-            conn.execute(statement)
-        conn.execute(
-            "INSERT INTO schema_version (version, applied_at, package_version) VALUES (?, ?, ?)",
-            (version, now, package_version),
-        )
+    run_migrations(
+        conn,
+        MIGRATIONS,
+        start,
+        version_table=_VERSION_TABLE,
+        insert_version=(
+            "INSERT INTO schema_version (version, applied_at, package_version) VALUES (?, ?, ?)"
+        ),
+        now=now,
+        package_version=package_version,
+    )
     return start

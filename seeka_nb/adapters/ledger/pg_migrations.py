@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .records import LedgerError
+from .shared_sql import check_version, run_migrations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "read_version"]
 
@@ -103,13 +104,7 @@ def read_version(conn: Any, where: str) -> int:
             )
         return 0
     version = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
-    latest = max(MIGRATIONS)
-    if version > latest:
-        raise LedgerError(
-            f"The ledger {where} has schema version {version}, newer than this seeka_nb "
-            f"understands ({latest}). Upgrade seeka_nb, or pass another ledger."
-        )
-    return int(version)
+    return check_version(version, max(MIGRATIONS), where, another="another ledger")
 
 
 def migrate(conn: Any, where: str, *, now: float | None, package_version: str) -> int:
@@ -124,12 +119,15 @@ def migrate(conn: Any, where: str, *, now: float | None, package_version: str) -
         return start
     if now is None:
         now = float(conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0])
-    conn.execute(_VERSION_TABLE)
-    for version in range(start + 1, latest + 1):
-        for statement in MIGRATIONS[version]:
-            conn.execute(statement)
-        conn.execute(
-            "INSERT INTO schema_version (version, applied_at, package_version) VALUES (%s, %s, %s)",
-            (version, now, package_version),
-        )
+    run_migrations(
+        conn,
+        MIGRATIONS,
+        start,
+        version_table=_VERSION_TABLE,
+        insert_version=(
+            "INSERT INTO schema_version (version, applied_at, package_version) VALUES (%s, %s, %s)"
+        ),
+        now=now,
+        package_version=package_version,
+    )
     return start

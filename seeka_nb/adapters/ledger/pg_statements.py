@@ -2,6 +2,8 @@
 
 The same functions, arguments and results as :mod:`.statements` (the SQLite dialect), on
 the tables of :mod:`.pg_migrations`; :class:`~.ledger.Ledger` calls one module or the other.
+What the two share word for word (the upsert's rule, the read column lists, the run and
+scope checks) is in :mod:`.shared_sql`.
 Each function runs inside a transaction begun by :class:`~.postgres.PgDatabase` (so it may
 be retried whole); none commits.  ID lists travel as one array parameter (``unnest``), not
 as ever-longer ``IN`` lists, so 300,000 IDs cost one statement.
@@ -34,9 +36,10 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from . import shared_sql as shared
 from .liveness import Holder, session_alive
 from .pg_text import from_db, printable, to_db
-from .records import LedgerError, Outcome, Scope, check_id, check_ids, short_error
+from .records import Outcome, Scope, check_id, check_ids, short_error
 
 Row = tuple[Any, ...]
 Conn = Any
@@ -52,18 +55,9 @@ _IDS = """(SELECT DISTINCT ON (u.activity_id) u.activity_id, u.payload_hash, u.s
 _ACKED = """EXISTS (SELECT 1 FROM orders o WHERE o.scope_id = %(scope)s
     AND o.activity_id = i.activity_id AND o.sent_hash IS NOT NULL
     AND NOT %(all)s AND (i.payload_hash IS NULL OR o.sent_hash = i.payload_hash))"""
-_UPSERT = """INSERT INTO orders (scope_id, activity_id, status, payload_hash, sent_hash,
-    http_status, attempts, error, first_sent_at, last_sent_at, updated_at, run_id, sent_run_id)
+_UPSERT = f"""{shared.UPSERT_INTO}
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (scope_id, activity_id) DO UPDATE SET
-    status = excluded.status, payload_hash = excluded.payload_hash,
-    sent_hash = COALESCE(excluded.sent_hash, orders.sent_hash),
-    http_status = excluded.http_status,
-    attempts = orders.attempts + excluded.attempts, error = excluded.error,
-    first_sent_at = COALESCE(orders.first_sent_at, excluded.first_sent_at),
-    last_sent_at = COALESCE(excluded.last_sent_at, orders.last_sent_at),
-    updated_at = excluded.updated_at, run_id = excluded.run_id,
-    sent_run_id = COALESCE(excluded.sent_run_id, orders.sent_run_id)"""
+    {shared.UPSERT_CONFLICT}"""
 
 
 def server_now(conn: Conn, now: float | None) -> float:
@@ -88,9 +82,7 @@ def lock_key(run_id: str) -> int:
 
 def scope_id(conn: Conn, scope: Scope, *, create: bool) -> int | None:
     """The row ID of a scope (created when asked), ``None`` when unknown."""
-    if not isinstance(scope, Scope):
-        raise LedgerError(f"Expected a Scope, got {type(scope).__name__}.")
-    key = (scope.endpoint, scope.org_id, scope.key_fingerprint)
+    key = shared.scope_key(scope)
     if create:
         conn.execute(
             "INSERT INTO scopes (endpoint, org_id, key_fingerprint) VALUES (%s, %s, %s)"
@@ -142,14 +134,9 @@ def open_run_scope(conn: Conn, run_id: str, scope: Scope, now: float) -> int:
         " FROM runs r JOIN scopes s USING (scope_id) WHERE r.run_id = %s",
         (check_id(run_id),),
     ).fetchone()
-    if row is None:
-        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
-    if row[0] is not None:
-        raise LedgerError(f"Run {run_id!r} has finished; start a new run to send again.")
-    if Scope(*row[1:4]) != scope:
-        raise LedgerError(f"Run {run_id!r} was started for another scope.")
+    scope_row = shared.open_run_scope_row(row, run_id, scope)
     beat(conn, run_id, now)
-    return int(row[4])
+    return scope_row
 
 
 def claim(
@@ -217,7 +204,7 @@ def beat(conn: Conn, run_id: str, now: float | None) -> None:
 def require_run(conn: Conn, run_id: str) -> None:
     known = conn.execute("SELECT 1 FROM runs WHERE run_id = %s", (check_id(run_id),)).fetchone()
     if known is None:
-        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+        raise shared.unknown_run(run_id)
 
 
 def record(
@@ -267,7 +254,7 @@ def finish_run(conn: Conn, run_id: str, counts_json: str, now: float | None) -> 
         (now, now, counts_json, check_id(run_id)),
     ).fetchone()
     if done is None:
-        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+        raise shared.unknown_run(run_id)
     conn.execute("DELETE FROM claims WHERE run_id = %s", (run_id,))
     unlock(conn, int(done[0]))
 
@@ -298,9 +285,7 @@ def sent_rows(conn: Conn, endpoint: str | None, org_id: str | None) -> list[Row]
     """Acknowledged orders, in :data:`.frames.SENT_COLUMNS` order."""
     return _decoded(
         conn.execute(
-            "SELECT o.activity_id, o.sent_hash, s.endpoint, s.org_id, s.key_fingerprint,"
-            " o.first_sent_at, o.last_sent_at, o.attempts, o.sent_run_id"
-            " FROM orders o JOIN scopes s USING (scope_id)"
+            f"SELECT {shared.SENT_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id)"
             f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
             ' ORDER BY o.first_sent_at, s.scope_id, o.activity_id COLLATE "C"',
             {"endpoint": endpoint, "org": org_id},
@@ -311,9 +296,7 @@ def sent_rows(conn: Conn, endpoint: str | None, org_id: str | None) -> list[Row]
 def run_rows(conn: Conn) -> list[Row]:
     """Runs, oldest first, in :data:`.frames.RUN_COLUMNS` order."""
     return conn.execute(
-        "SELECT r.run_id, r.started_at, r.ended_at, s.endpoint, s.org_id,"
-        " s.key_fingerprint, r.package_version, r.n_orders, r.dry_run, r.counts,"
-        " r.pid, r.host, r.heartbeat_at FROM runs r JOIN scopes s USING (scope_id)"
+        f"SELECT {shared.RUN_COLUMNS_SQL} FROM runs r JOIN scopes s USING (scope_id)"
         " ORDER BY r.started_at, r.seq"
     ).fetchall()
 
@@ -329,9 +312,7 @@ def order_rows(conn: Conn, scope: Scope | None) -> list[Row]:
         where, params = "WHERE o.scope_id = %s", (found,)
     return _decoded(
         conn.execute(
-            "SELECT o.activity_id, s.endpoint, s.org_id, s.key_fingerprint, o.status,"
-            " o.payload_hash, o.sent_hash IS NOT NULL, o.sent_hash, o.http_status,"
-            " o.attempts, o.error, o.first_sent_at, o.last_sent_at, o.updated_at, o.run_id"
+            f"SELECT {shared.ORDER_COLUMNS_SQL}"
             f" FROM orders o JOIN scopes s USING (scope_id) {where}"
             ' ORDER BY s.scope_id, o.activity_id COLLATE "C"',
             params,
@@ -341,9 +322,5 @@ def order_rows(conn: Conn, scope: Scope | None) -> list[Row]:
 
 def counts(conn: Conn) -> Row:
     """(orders, acknowledged orders, runs) for the repr."""
-    row: Row = conn.execute(
-        "SELECT (SELECT COUNT(*) FROM orders),"
-        " (SELECT COUNT(*) FROM orders WHERE sent_hash IS NOT NULL),"
-        " (SELECT COUNT(*) FROM runs)"
-    ).fetchone()
+    row: Row = conn.execute(shared.COUNTS).fetchone()
     return row

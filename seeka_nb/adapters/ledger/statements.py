@@ -4,7 +4,8 @@ Owns every statement on the tables of :mod:`.migrations`.  Each function takes a
 connection inside a transaction begun by :class:`~.database.Database` (so it may be
 retried whole) and the current time; none commits.  Large ID lists go through the
 connection's temp table ``ledger_ids`` (one ``executemany`` and a join), never through
-ever-longer ``IN (?, ?, ...)`` lists, so 300,000 IDs cost one pass.
+ever-longer ``IN (?, ?, ...)`` lists, so 300,000 IDs cost one pass.  SQL text and checks
+that PostgreSQL's :mod:`.pg_statements` shares are in :mod:`.shared_sql`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import orjson
 
+from . import shared_sql as shared
 from .liveness import Holder, is_alive
-from .records import LedgerError, Outcome, Scope, check_id, check_ids, short_error
+from .records import Outcome, Scope, check_id, check_ids, short_error
 
 Row = tuple[Any, ...]
 
@@ -29,18 +31,9 @@ _SCOPE_FILTER = (
 _ACKED = """EXISTS (SELECT 1 FROM orders o WHERE o.scope_id = :scope
     AND o.activity_id = i.activity_id AND o.sent_hash IS NOT NULL
     AND NOT :all AND (i.payload_hash IS NULL OR o.sent_hash = i.payload_hash))"""
-_UPSERT = """INSERT INTO orders (scope_id, activity_id, status, payload_hash, sent_hash,
-    http_status, attempts, error, first_sent_at, last_sent_at, updated_at, run_id, sent_run_id)
+_UPSERT = f"""{shared.UPSERT_INTO}
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (scope_id, activity_id) DO UPDATE SET
-    status = excluded.status, payload_hash = excluded.payload_hash,
-    sent_hash = COALESCE(excluded.sent_hash, orders.sent_hash),
-    http_status = excluded.http_status,
-    attempts = orders.attempts + excluded.attempts, error = excluded.error,
-    first_sent_at = COALESCE(orders.first_sent_at, excluded.first_sent_at),
-    last_sent_at = COALESCE(excluded.last_sent_at, orders.last_sent_at),
-    updated_at = excluded.updated_at, run_id = excluded.run_id,
-    sent_run_id = COALESCE(excluded.sent_run_id, orders.sent_run_id)"""
+    {shared.UPSERT_CONFLICT}"""
 
 
 # The same upsert for a group of outcomes that share everything but (ID, hash), read from
@@ -104,9 +97,7 @@ def clear_ids(conn: sqlite3.Connection) -> None:
 
 def scope_id(conn: sqlite3.Connection, scope: Scope, *, create: bool) -> int | None:
     """The row ID of a scope (created when asked), ``None`` when unknown."""
-    if not isinstance(scope, Scope):
-        raise LedgerError(f"Expected a Scope, got {type(scope).__name__}.")
-    key = (scope.endpoint, scope.org_id, scope.key_fingerprint)
+    key = shared.scope_key(scope)
     find = "SELECT scope_id FROM scopes WHERE endpoint = ? AND org_id = ? AND key_fingerprint = ?"
     row = conn.execute(find, key).fetchone()
     if row is None and create:
@@ -154,14 +145,9 @@ def open_run_scope(conn: sqlite3.Connection, run_id: str, scope: Scope, now: flo
         " FROM runs r JOIN scopes s USING (scope_id) WHERE r.run_id = ?",
         (check_id(run_id),),
     ).fetchone()
-    if row is None:
-        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
-    if row[0] is not None:
-        raise LedgerError(f"Run {run_id!r} has finished; start a new run to send again.")
-    if Scope(*row[1:4]) != scope:
-        raise LedgerError(f"Run {run_id!r} was started for another scope.")
+    scope_row = shared.open_run_scope_row(row, run_id, scope)
     beat(conn, run_id, now)
-    return int(row[4])
+    return scope_row
 
 
 def claim(
@@ -231,7 +217,7 @@ def beat(conn: sqlite3.Connection, run_id: str, now: float) -> None:
 def require_run(conn: sqlite3.Connection, run_id: str) -> None:
     known = conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (check_id(run_id),)).fetchone()
     if known is None:
-        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+        raise shared.unknown_run(run_id)
 
 
 def record(
@@ -310,7 +296,7 @@ def finish_run(conn: sqlite3.Connection, run_id: str, counts_json: str, now: flo
         (now, now, counts_json, check_id(run_id)),
     )
     if done.rowcount == 0:
-        raise LedgerError(f"Unknown run {run_id!r}: start it with Ledger.start_run().")
+        raise shared.unknown_run(run_id)
     conn.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
 
 
@@ -331,9 +317,7 @@ def forget(
 def sent_rows(conn: sqlite3.Connection, endpoint: str | None, org_id: str | None) -> list[Row]:
     """Acknowledged orders, in :data:`.frames.SENT_COLUMNS` order."""
     return conn.execute(
-        "SELECT o.activity_id, o.sent_hash, s.endpoint, s.org_id, s.key_fingerprint,"
-        " o.first_sent_at, o.last_sent_at, o.attempts, o.sent_run_id"
-        " FROM orders o JOIN scopes s USING (scope_id)"
+        f"SELECT {shared.SENT_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id)"
         f" WHERE o.sent_hash IS NOT NULL AND {_SCOPE_FILTER}"
         " ORDER BY o.first_sent_at, s.scope_id, o.activity_id",
         {"endpoint": endpoint, "org": org_id},
@@ -343,9 +327,7 @@ def sent_rows(conn: sqlite3.Connection, endpoint: str | None, org_id: str | None
 def run_rows(conn: sqlite3.Connection) -> list[Row]:
     """Runs, oldest first, in :data:`.frames.RUN_COLUMNS` order."""
     return conn.execute(
-        "SELECT r.run_id, r.started_at, r.ended_at, s.endpoint, s.org_id,"
-        " s.key_fingerprint, r.package_version, r.n_orders, r.dry_run, r.counts,"
-        " r.pid, r.host, r.heartbeat_at FROM runs r JOIN scopes s USING (scope_id)"
+        f"SELECT {shared.RUN_COLUMNS_SQL} FROM runs r JOIN scopes s USING (scope_id)"
         " ORDER BY r.started_at, r.rowid"
     ).fetchall()
 
@@ -360,10 +342,7 @@ def order_rows(conn: sqlite3.Connection, scope: Scope | None) -> list[Row]:
             return []
         where, params = "WHERE o.scope_id = ?", (found,)
     return conn.execute(
-        "SELECT o.activity_id, s.endpoint, s.org_id, s.key_fingerprint, o.status,"
-        " o.payload_hash, o.sent_hash IS NOT NULL, o.sent_hash, o.http_status,"
-        " o.attempts, o.error, o.first_sent_at, o.last_sent_at, o.updated_at, o.run_id"
-        f" FROM orders o JOIN scopes s USING (scope_id) {where}"
+        f"SELECT {shared.ORDER_COLUMNS_SQL} FROM orders o JOIN scopes s USING (scope_id) {where}"
         " ORDER BY s.scope_id, o.activity_id",
         params,
     ).fetchall()
@@ -371,8 +350,4 @@ def order_rows(conn: sqlite3.Connection, scope: Scope | None) -> list[Row]:
 
 def counts(conn: sqlite3.Connection) -> Row:
     """(orders, acknowledged orders, runs) for the repr."""
-    return conn.execute(
-        "SELECT (SELECT COUNT(*) FROM orders),"
-        " (SELECT COUNT(*) FROM orders WHERE sent_hash IS NOT NULL),"
-        " (SELECT COUNT(*) FROM runs)"
-    ).fetchone()
+    return conn.execute(shared.COUNTS).fetchone()

@@ -12,14 +12,14 @@ Owns the order in which the sandbox judges a request and what it answers:
    400 naming the event index and field; the whole request is rejected;
 7. store the events (de-duplicated by org ID + ``activityId``) and answer 202.
 
-Every ingest request ends in exactly one request-log entry.  The HTTP handler executes
-the returned :class:`Decision` (delays, holds, resets, writing the response).
+Every ingest request ends in exactly one request-log entry (:mod:`.ingest_log`).  The
+answers' pure rules (content type, status for a list of problems, error bodies,
+``Retry-After`` headers) are in :mod:`.ingest_rules`.  The HTTP handler executes the
+returned :class:`Decision` (delays, holds, resets, writing the response).
 """
 
 from __future__ import annotations
 
-import logging
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,15 +29,23 @@ from seeka_nb import schema
 
 from .contract_check import InvalidJSONError, Problem, check_body, parse_body
 from .faults import FaultKind, FaultPlan, RateLimiter
-from .store import Recorder, iso_utc, mask_key
+from .ingest_log import log_request
+from .ingest_log import request_line as request_line  # re-exported
+from .ingest_rules import (
+    RetryAfterMode,
+    error_body,
+    event_count,
+    header_warnings,
+    is_json_content_type,
+    retry_headers,
+    status_for,
+    summary,
+)
+from .store import Recorder
 
 __all__ = ["Decision", "IngestConfig", "IngestService", "Ticket", "request_line"]
 
-logger = logging.getLogger("seeka_nb.sandbox.requests")
-
-RetryAfterMode = Literal["none", "seconds", "ms", "both"]
 MAX_PROBLEMS_IN_RESPONSE = 20  # the body stays small; the count says how many there were
-MAX_PROBLEMS_IN_LOG = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +83,6 @@ class Decision:
     hold: float = 0.0
 
 
-def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": code, "message": message, **extra}
-
-
 class IngestService:
     """Judges ingest requests; shared by every connection thread (thread-safe)."""
 
@@ -107,7 +111,7 @@ class IngestService:
 
     def abort(self, ticket: Ticket, headers: Mapping[str, str], reason: str) -> None:
         """Log a request cut short before an answer (sandbox stopping, client gone)."""
-        self._log(ticket, headers, status=None, error=reason)
+        log_request(self.recorder, ticket, headers, status=None, error=reason)
 
     def refuse(
         self,
@@ -133,18 +137,18 @@ class IngestService:
         """Judge the request; ``headers`` has lower-case names."""
         fault = ticket.fault
         if fault in ("reset", "timeout"):
-            self._log(ticket, headers, status=None, error=f"fault_{fault}")
+            log_request(self.recorder, ticket, headers, status=None, error=f"fault_{fault}")
             hold = self.config.timeout_hold if fault == "timeout" else 0.0
             return Decision(action=fault, hold=hold)  # type: ignore[arg-type]
         if isinstance(fault, int):
             decision = Decision(
                 "respond",
                 fault,
-                _error("injected_fault", f"Sandbox fault injection: answering {fault}"),
+                error_body("injected_fault", f"Sandbox fault injection: answering {fault}"),
             )
             if fault == 429:
-                decision.headers.update(self._retry_headers(self.config.penalty))
-            self._log(ticket, headers, status=fault, error="injected_fault")
+                decision.headers.update(retry_headers(self.config.retry_after, self.config.penalty))
+            log_request(self.recorder, ticket, headers, status=fault, error="injected_fault")
             return decision
         decision = self._judge(ticket, headers, body)
         if fault == "reset_after_accept" and decision.status == schema.ACCEPTED_STATUS:
@@ -162,7 +166,7 @@ class IngestService:
                     429,
                     "rate_limited",
                     f"Too many requests (limit {limit}); slow down and retry later.",
-                    extra_headers=self._retry_headers(wait),
+                    extra_headers=retry_headers(self.config.retry_after, wait),
                 )
         org_id = headers.get(schema.HEADER_ORG_ID.lower(), "").strip()
         key = headers.get(schema.HEADER_KEY.lower(), "").strip()
@@ -189,7 +193,7 @@ class IngestService:
                 "the organisation ID and the brand's public key.",
             )
         content_type = headers.get("content-type", "")
-        if not _is_json_content_type(content_type):
+        if not is_json_content_type(content_type):
             return self._reject(
                 ticket,
                 headers,
@@ -203,18 +207,18 @@ class IngestService:
             return self._reject(ticket, headers, 400, "invalid_json", str(exc))
         problems = check_body(parsed)
         problems += self._chosen_rejections(parsed, problems)
-        n_events = _event_count(parsed)
+        n_events = event_count(parsed)
         warnings = [p for p in problems if p.severity == "warning"]
-        warnings += _header_warnings(headers)
+        warnings += header_warnings(headers)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            status, code = _status_for(errors)
+            status, code = status_for(errors)
             return self._reject(
                 ticket,
                 headers,
                 status,
                 code,
-                _summary(errors),
+                summary(errors),
                 problems=errors,
                 n_events=n_events,
                 n_warnings=len(warnings),
@@ -222,7 +226,8 @@ class IngestService:
         assert isinstance(parsed, dict)
         events = parsed["data"]
         new, duplicates = self.recorder.store(ticket.request, ticket.received_at, org_id, events)
-        self._log(
+        log_request(
+            self.recorder,
             ticket,
             headers,
             status=schema.ACCEPTED_STATUS,
@@ -262,15 +267,6 @@ class IngestService:
                 out.append(Problem(i, "ev.payload.activityId", why, "error", "rejected_by_sandbox"))
         return out
 
-    def _retry_headers(self, seconds: float) -> dict[str, str]:
-        mode = self.config.retry_after
-        out: dict[str, str] = {}
-        if mode in ("seconds", "both"):
-            out[schema.HEADER_RETRY_AFTER] = str(max(1, math.ceil(seconds)))
-        if mode in ("ms", "both"):
-            out[schema.HEADER_RETRY_AFTER_MS] = str(max(1, math.ceil(seconds * 1000)))
-        return out
-
     def _reject(
         self,
         ticket: Ticket,
@@ -284,11 +280,12 @@ class IngestService:
         n_warnings: int = 0,
         extra_headers: dict[str, str] | None = None,
     ) -> Decision:
-        body = _error(code, message)
+        body = error_body(code, message)
         if problems:
             body["problems"] = [p.to_dict() for p in problems[:MAX_PROBLEMS_IN_RESPONSE]]
             body["problem_count"] = len(problems)
-        self._log(
+        log_request(
+            self.recorder,
             ticket,
             headers,
             status=status,
@@ -298,110 +295,3 @@ class IngestService:
             problems=problems,
         )
         return Decision("respond", status, body, dict(extra_headers or {}))
-
-    def _log(
-        self,
-        ticket: Ticket,
-        headers: Mapping[str, str],
-        *,
-        status: int | None,
-        error: str | None = None,
-        n_events: int | None = None,
-        accepted: int = 0,
-        duplicates: int = 0,
-        n_warnings: int = 0,
-        problems: list[Problem] | None = None,
-    ) -> None:
-        entry = {
-            "request": ticket.request,
-            "received_at": iso_utc(ticket.received_at),
-            "client": ticket.client,
-            "client_port": ticket.client_port,
-            "status": status,
-            "error": error,
-            "fault": ticket.fault,
-            "events": n_events,
-            "accepted": accepted,
-            "duplicates": duplicates,
-            "warnings": n_warnings,
-            "problems": [p.to_dict() for p in (problems or [])[:MAX_PROBLEMS_IN_LOG]],
-            "org_id": headers.get(schema.HEADER_ORG_ID.lower()) or None,
-            "key": mask_key(headers.get(schema.HEADER_KEY.lower())),
-            "client_type": headers.get(schema.HEADER_CLIENT_TYPE.lower()),
-            "client_version": headers.get(schema.HEADER_CLIENT_VERSION.lower()),
-        }
-        self.recorder.log(entry)
-        if logger.isEnabledFor(logging.INFO):
-            logger.info("%s", request_line(entry))
-
-
-def request_line(entry: Mapping[str, Any]) -> str:
-    """One log line per ingest request (no body, no personal data, nothing of the key)::
-
-    #12 202 20 events (20 new, 0 duplicates) org demo-org from 127.0.0.1
-    """
-    status = entry.get("status")
-    head = f"#{entry.get('request')} {status if status is not None else '---'}"
-    n = entry.get("events")
-    if status == schema.ACCEPTED_STATUS:
-        dup = int(entry.get("duplicates") or 0)
-        what = (
-            f"{n} event{'s' * (n != 1)} ({entry.get('accepted')} new, "
-            f"{dup} duplicate{'s' * (dup != 1)})"
-        )
-    else:
-        what = str(entry.get("error") or "no answer")
-        if n is not None:
-            what += f" ({n} event{'s' * (n != 1)})"
-    return f"{head} {what} org {entry.get('org_id') or '-'} from {entry.get('client')}"
-
-
-def _is_json_content_type(value: str) -> bool:
-    media, _, params = value.partition(";")
-    if media.strip().lower() != schema.CONTENT_TYPE:
-        return False
-    for param in params.split(";"):
-        name, _, val = param.partition("=")
-        if name.strip().lower() == "charset" and val.strip().strip('"').lower() not in (
-            "utf-8",
-            "utf8",
-        ):
-            return False
-    return True
-
-
-def _event_count(parsed: object) -> int | None:
-    if isinstance(parsed, dict) and isinstance(parsed.get("data"), list):
-        return len(parsed["data"])
-    return None
-
-
-def _status_for(errors: list[Problem]) -> tuple[int, str]:
-    """Envelope errors -> 400; else more than 20 events -> 413; else bad events -> 400."""
-    envelope = [p for p in errors if p.index is None]
-    if any(p.code == "too_many_events" for p in envelope):
-        return 413, "too_many_events"
-    if envelope:
-        return 400, envelope[0].code
-    return 400, "invalid_event"
-
-
-def _summary(errors: list[Problem]) -> str:
-    first = str(errors[0])
-    more = len(errors) - 1
-    return first if not more else f"{first} (and {more} more problem{'s' * (more > 1)})"
-
-
-def _header_warnings(headers: Mapping[str, str]) -> list[Problem]:
-    client_type = headers.get(schema.HEADER_CLIENT_TYPE.lower())
-    if client_type is not None and not client_type.endswith(schema.CLIENT_TYPE_SUFFIX):
-        return [
-            Problem(
-                None,
-                schema.HEADER_CLIENT_TYPE,
-                "should look like '<integration name>/server'",
-                "warning",
-                "header",
-            )
-        ]
-    return []
