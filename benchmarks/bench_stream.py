@@ -1,7 +1,8 @@
 """Benchmark: streaming a big export (issue 16) - conversion, dry run and a real send.
 
 Run by hand:  python benchmarks/bench_stream.py [--lines 10000000] [--chunksize 100000]
-              [--slice 1000000] [--send-lines 1000000] [--keep FILE]
+              [--slice 1000000] [--send-lines 1000000] [--keep FILE] [--skip-send]
+              [--skip-dask]
 
 1. writes a CSV of ``--lines`` line items (about 3 per order: 10M lines ≈ 3.3M orders) to a
    temporary folder, a piece at a time;
@@ -222,6 +223,8 @@ def main() -> None:
     ap.add_argument("--slice", type=int, default=1_000_000)
     ap.add_argument("--send-lines", type=int, default=1_000_000)
     ap.add_argument("--keep", help="write the generated CSV here (default: a temporary folder)")
+    ap.add_argument("--skip-send", action="store_true", help="leave out the real send (step 4)")
+    ap.add_argument("--skip-dask", action="store_true", help="leave out the Dask step (5)")
     ap.add_argument("--step", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -259,15 +262,19 @@ def main() -> None:
         peak = max(r["peak_mb"], d["peak_mb"])
         print(f"peak RSS streamed {peak:,.0f} MB (target <= 1536 MB) ->",
               "OK" if peak <= 1536 else "MISSED")  # fmt: skip
-        send_part = Path(tmp) / "send.csv"
-        head_csv(big, send_part, min(a.send_lines, a.lines))
-        with sandbox_process(Path(tmp)) as url:
-            x = run_step("send", str(send_part), cs, url, str(Path(tmp) / "ledger.sqlite"))
-        print(f"real send of {min(a.send_lines, a.lines):,} lines to the sandbox, unthrottled: "
-              f"{x['seconds']:.1f}s, {x['orders'] / x['seconds']:,.0f} orders/s, "
-              f"{x['requests']:,} requests, ok={x['ok']}, RSS {x['peak_mb']:,.0f} MB")  # fmt: skip
-        line = dask_conversion(big, a.lines)
-        print(line or "dask: not measured here (see dask_conversion)")
+        if not a.skip_send:
+            send_part = Path(tmp) / "send.csv"
+            head_csv(big, send_part, min(a.send_lines, a.lines))
+            with sandbox_process(Path(tmp)) as url:
+                x = run_step("send", str(send_part), cs, url, str(Path(tmp) / "ledger.sqlite"))
+            sent = min(a.send_lines, a.lines)
+            print(f"real send of {sent:,} lines to the sandbox, unthrottled: "
+                  f"{x['seconds']:.1f}s, {x['orders'] / x['seconds']:,.0f} orders/s, "
+                  f"{x['requests']:,} requests, ok={x['ok']}, "
+                  f"RSS {x['peak_mb']:,.0f} MB")  # fmt: skip
+        if not a.skip_dask:
+            line = dask_conversion(big, a.lines)
+            print(line or "dask: not measured here (see dask_conversion)")
 
 
 if __name__ == "__main__":

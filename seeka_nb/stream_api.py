@@ -8,9 +8,11 @@ factory again (a file is read again), so nothing but the current chunk is held.
 ``issues()``, ``duplicates()`` and ``summary()`` come from one analysis pass, kept (issue
 and finding rows, counts: never the events).  ``send()`` sends through
 :func:`seeka_nb.pipeline.stream.send_stream` - one report, one rate budget, one ledger -
-after that analysis: an activity ID found in several chunks, not adjacent (an unsorted
-file), is held back in *every* chunk (``split_order``), never sent twice nor with a partial
-total.
+after finding the activity IDs that come in several chunks, not adjacent (an unsorted
+file): those are held back in *every* chunk (``split_order``), never sent twice nor with a
+partial total.  A stream of a file finds them reading only the columns that decide the
+orders (:func:`seeka_nb.core.stream_split.find_split_ids`), much faster than converting;
+another stream converts once more (or uses the analysis, when it was made).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ import numpy as np
 import pandas as pd
 
 from .adapters.ledger import Ledger
+from .adapters.phone_pool import PhonePool
 from .adapters.readers import read_orders
 from .core import events as core_events
 from .core.dedup import DUPLICATE_COLUMNS, DuplicateFindings
 from .core.display import money_by_currency, plural
 from .core.mapping import MappingSpec
 from .core.stream import StreamChunk, convert_frames, hold_back, merge_issues, split_hashes
+from .core.stream_split import find_split_ids, order_keys
 from .credentials import Credentials
 from .errors import ConfigurationError
 from .pipeline import runner
@@ -60,7 +64,11 @@ class EventStream:
     """A re-iterable stream of converted chunks (see the module docstring)."""
 
     def __init__(
-        self, chunks: Callable[[], Iterable[core_events.Events]], *, description: str = ""
+        self,
+        chunks: Callable[[], Iterable[core_events.Events]],
+        *,
+        description: str = "",
+        split_ids: Callable[[], np.ndarray | None] | None = None,
     ) -> None:
         if not callable(chunks):
             raise ConfigurationError(
@@ -70,6 +78,9 @@ class EventStream:
             )
         self._chunks = chunks
         self.description = description
+        #: A cheaper way to the sorted hashes of the IDs split across chunks (``None``
+        #: from it: convert the stream to find them).
+        self._split_finder = split_ids
 
     def __iter__(self) -> Iterator[core_events.Events]:
         """One pass over the converted chunks (the factory is called again)."""
@@ -115,9 +126,14 @@ class EventStream:
 
     def _split_ids(self) -> np.ndarray:
         """Hashes of IDs split across chunks: from the analysis when it was made, else from
-        a lighter pass (conversion only: no duplicates report, no summary)."""
+        the stream's own finder (a file's order keys only), else from a lighter pass
+        (conversion only: no duplicates report, no summary)."""
         if "_analysis" in self.__dict__:
             return self._analysis.split
+        if self._split_finder is not None:
+            hashes = self._split_finder()
+            if hashes is not None:
+                return hashes
         found = [
             chunk.stream_duplicates
             for chunk in self
@@ -234,6 +250,38 @@ def stream_orders(
                 currency=currency,
                 status_policy=status_policy,
                 now=time.time(),
+                phone_pool=PhonePool,  # many distinct phones: partly on another core
             )
 
-    return EventStream(chunks, description=name)
+    def split_ids() -> np.ndarray | None:
+        return _file_split_ids(path, chunksize, mapping, preset, read_options)
+
+    return EventStream(chunks, description=name, split_ids=split_ids)
+
+
+#: ``read_orders`` options a key-only read keeps the meaning of (others: convert instead).
+_KEY_READ_OPTIONS = frozenset({"encoding", "sep", "delimiter", "repair_mojibake"})
+
+
+def _file_split_ids(
+    path: str | os.PathLike[str],
+    chunksize: int,
+    mapping: MappingSpec | None,
+    preset: str | None,
+    read_options: dict[str, Any],
+) -> np.ndarray | None:
+    """The IDs split across the chunks of the file, from its order-key columns only
+    (``None`` when only a conversion can tell; see :mod:`seeka_nb.core.stream_split`)."""
+    if set(read_options) - _KEY_READ_OPTIONS:
+        return None
+    with read_orders(path, chunksize=chunksize, **read_options) as frames:
+        first = next(frames, None)
+    if first is None:
+        return None
+    keys = order_keys(first, mapping, preset)
+    if keys is None:
+        return None
+    parquet = first.attrs.get("seeka_nb", {}).get("format") == "parquet"
+    options: dict[str, Any] = {**read_options, "columns" if parquet else "usecols": keys.columns}
+    with read_orders(path, chunksize=chunksize, **options) as frames:
+        return find_split_ids(frames, keys)

@@ -105,3 +105,49 @@ def test_send_without_a_prior_analysis_holds_back_split_orders(
     assert "SO-10002" not in [e["ev"]["payload"]["activityId"] for e in sandbox.events]
     held = report.to_frame().query("activity_id == 'SO-10002'")
     assert len(held) == 2 and set(held["status"]) == {"invalid"}
+
+
+def test_a_file_streams_send_finds_split_orders_from_its_keys(
+    tmp_path: Path, sandbox: Sandbox, creds: Credentials
+) -> None:
+    df = orders_frame(40, seed=9, max_lines=2)
+    df = pd.concat([df, df[df["order_id"] == "SO-10004"]], ignore_index=True)
+    path = tmp_path / "unsorted.csv"
+    df.to_csv(path, index=False)
+    for options in ({}, {"dtype": {"sku": "str"}}):  # the latter: converted to find them
+        stream = stream_orders(path, chunksize=11, **options)
+        passes: list[int] = []
+        factory = stream._chunks
+        stream._chunks = lambda f=factory, p=passes: p.append(1) or f()  # type: ignore[misc]
+        assert (stream._split_finder() is None) == bool(options)  # type: ignore[misc]
+        report = stream.send(creds, dry_run=True, ledger=False)
+        assert len(passes) == (2 if options else 1)  # the key-only pass converts nothing
+        held = report.to_frame().query("activity_id == 'SO-10004'")
+        assert len(held) == 2 and set(held["status"]) == {"invalid"}
+        assert "SO-10004" not in [e["ev"]["payload"]["activityId"] for b in report.bodies
+                                  for e in b["data"]]  # fmt: skip
+
+
+def test_phones_are_validated_by_a_pool_per_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seeka_nb import stream_api
+    from seeka_nb.adapters.phone_pool import PhonePool
+
+    made: list[PhonePool] = []
+
+    class Counted(PhonePool):
+        def __init__(self) -> None:
+            super().__init__(threshold=1, chunk=7)  # the helper process really helps
+            made.append(self)
+
+    monkeypatch.setattr(stream_api, "PhonePool", Counted)
+    df = orders_frame(60, seed=10)
+    df["phone"] = [f"+61 4{k % 37:02d} 555 {k % 1000:03d}" for k in range(len(df))]
+    path = tmp_path / "phones.csv"
+    df.to_csv(path, index=False)
+    chunks = list(stream_orders(path, chunksize=25))
+    assert len(made) == len(chunks) >= 3  # one pool per converted chunk
+    assert sum(p.helper_pairs for p in made) > 0
+    whole = seeka_nb.read_orders(path).seeka.to_events()
+    assert [e for c in chunks for e in c.to_list()] == whole.to_list()

@@ -30,26 +30,35 @@ each, and an ``empty_column`` warning only when the column was empty in every ch
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import warnings
-from collections.abc import Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MappingError, ValidationError
 from .build import OrderTable, build_table, prepare
-from .context import Context
 from .dedup import DUPLICATE_COLUMNS
 from .events import Events
 from .issues import IssueLog
 from .mapping import MappingSpec
+from .phone_rules import PhoneValidator
 from .presets import Preset
+from .stream_split import (
+    SeenIds,
+    group_key,
+    hold_back_split,
+    open_order_start,
+    split_hashes,
+    stack,
+)
 from .times import _NUMERIC_DATE
-from .values import to_text
 
 __all__ = [
+    "PhonePoolFactory",
     "SeenIds",
     "StreamChunk",
     "StreamState",
@@ -59,46 +68,9 @@ __all__ = [
     "split_hashes",
 ]
 
-SPLIT_ORDER_MESSAGE = (
-    "this activity ID already appeared earlier in the file, not next to these rows (the "
-    "file is not sorted by order): these rows are held back so the order is neither sent "
-    "twice nor sent with a partial total; sort the file by order ID (or read it whole) and "
-    "convert again"
-)
-
-
-class SeenIds:
-    """A set of 64-bit hashes of activity IDs, as sorted ``uint64`` arrays (memory-lean)."""
-
-    def __init__(self) -> None:
-        self._sorted = np.empty(0, dtype=np.uint64)
-
-    def __len__(self) -> int:
-        return int(self._sorted.size)
-
-    @staticmethod
-    def hashes(ids: np.ndarray) -> np.ndarray:
-        """The 64-bit hash of each activity ID (text)."""
-        if len(ids) == 0:
-            return np.empty(0, dtype=np.uint64)
-        return pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False)
-
-    def contains(self, hashes: np.ndarray) -> np.ndarray:
-        """Per hash: whether it was added before."""
-        seen = self._sorted
-        if seen.size == 0 or hashes.size == 0:
-            return np.zeros(hashes.size, dtype=bool)
-        at = np.searchsorted(seen, hashes)
-        return seen[np.minimum(at, seen.size - 1)] == hashes
-
-    def add(self, hashes: np.ndarray) -> None:
-        """Add hashes (two sorted runs merged: near-linear)."""
-        if hashes.size:
-            merged = np.concatenate([self._sorted, np.unique(hashes)])
-            merged.sort(kind="stable")
-            keep = np.ones(merged.size, dtype=bool)
-            keep[1:] = merged[1:] != merged[:-1]
-            self._sorted = merged[keep]
+#: Makes the phone validator of one chunk's conversion, as a context manager (the
+#: ``PhonePool`` adapter class is one): given by the layer that owns processes.
+PhonePoolFactory = Callable[[], AbstractContextManager[PhoneValidator]]
 
 
 @dataclass
@@ -146,17 +118,20 @@ def convert_frames(
     status_policy: Mapping[str, str] | None = None,
     now: float | None = None,
     state: StreamState | None = None,
+    phone_pool: PhonePoolFactory | None = None,
 ) -> Iterator[Events]:
     """Convert ``frames`` chunk by chunk (see the module docstring); yields one
     :class:`StreamChunk` per input chunk that holds at least one complete order.
 
     The keywords are those of ``df.seeka.to_events()``; ``now`` bounds order times as in
     :func:`~seeka_nb.core.build.build_table`; ``state`` (a fresh :class:`StreamState` by
-    default) lets a caller read what the stream learnt.  A preset recorded by
+    default) lets a caller read what the stream learnt; ``phone_pool`` makes each chunk's
+    phone validator (e.g. ``seeka_nb.adapters.phone_pool.PhonePool``; default: phones are
+    validated in this process).  A preset recorded by
     ``read_orders`` in the first chunk's ``attrs`` is used when ``preset`` is not given.
     """
     st = state if state is not None else StreamState()
-    options = _Options(tz, dayfirst, consent, currency, status_policy, now)
+    options = _Options(tz, dayfirst, consent, currency, status_policy, now, phone_pool)
     pending: pd.DataFrame | None = None
     pre: Preset | None = None
     key_col: Hashable | None = None
@@ -174,10 +149,7 @@ def convert_frames(
                     preset = marker["preset"]
             _, pre, cmap = prepare(frame, mapping, preset)
             st.columns = list(frame.columns)
-            key_col = next(
-                (c for c in pre.group_by if c in frame.columns and c not in _id_cols(cmap)),
-                None,
-            )
+            key_col = group_key(pre, frame.columns, cmap)
         elif list(frame.columns) != st.columns:
             raise MappingError(
                 f"Chunk {st.chunks + 1} has columns {_diff(st.columns, list(frame.columns))} "
@@ -188,9 +160,9 @@ def convert_frames(
         st.chunks += 1
         if len(frame) == 0:
             continue
-        work = frame if pending is None else _stack(pending, frame)
+        work = frame if pending is None else stack(pending, frame)
         assert pre is not None and cmap is not None
-        cut = _open_order_start(work, cmap, key_col)
+        cut = open_order_start(work, cmap, key_col)
         pending = work.iloc[cut:]
         if cut == 0:
             continue  # one order spans the whole chunk: wait for its end
@@ -205,48 +177,12 @@ def convert_frames(
         yield _convert(pending, mapping, pre, cmap, options, st)
 
 
-def _id_cols(cmap: object) -> tuple[Hashable, ...]:
-    return cmap.columns("activityId")  # type: ignore[attr-defined]
-
-
 def _diff(first: list[Hashable], now: list[Hashable]) -> str:
     missing = [c for c in first if c not in now]
     extra = [c for c in now if c not in first]
     if not missing and not extra:
         return "(the same names in another order)"
     return f"(missing {missing[:5]}, new {extra[:5]})"
-
-
-def _stack(pending: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """The carried-over rows on top of the next chunk.
-
-    A column can be all missing in one and numeric in the other (measure columns are
-    decided per chunk); pandas 2.2 then warns that a future version will let the all-NA
-    side count in the result's dtype.  Either dtype holds the same values and the core reads
-    both alike, so the warning is not the user's concern.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore",
-            message="The behavior of DataFrame concatenation with empty or all-NA",
-            category=FutureWarning,
-        )
-        return pd.concat([pending, frame])
-
-
-def _open_order_start(work: pd.DataFrame, cmap: object, key_col: Hashable | None) -> int:
-    """Position where the chunk's last, possibly unfinished order begins."""
-    ctx = Context(work, cmap, IssueLog())  # type: ignore[arg-type]
-    ids, _ = ctx.text("activityId", ident=True)
-    key = ids.values()
-    if key_col is not None:
-        groups = to_text(ctx.series(key_col)).values()
-        key = np.where(pd.notna(groups), groups, key)
-    last = key[-1]
-    if last is None or (isinstance(last, float) and np.isnan(last)):
-        return len(work)
-    other = np.flatnonzero(key != last)
-    return int(other[-1]) + 1 if other.size else 0
 
 
 @dataclass(frozen=True)
@@ -257,6 +193,7 @@ class _Options:
     currency: str | None
     status_policy: Mapping[str, str] | None
     now: float | None
+    phone_pool: PhonePoolFactory | None
 
 
 def _convert(
@@ -270,23 +207,26 @@ def _convert(
     dayfirst = o.dayfirst
     if dayfirst is None and pre.dayfirst is None:
         dayfirst = _date_order(frame, cmap, st)
-    table = build_table(
-        frame,
-        mapping,
-        preset=pre,
-        tz=o.tz,
-        dayfirst=dayfirst,
-        consent=o.consent,
-        currency=o.currency,
-        status_policy=o.status_policy,
-        now=o.now,
-    )
+    pool = o.phone_pool() if o.phone_pool is not None else contextlib.nullcontext(None)
+    with pool as phones:  # one pool per chunk: its answers end with the chunk
+        table = build_table(
+            frame,
+            mapping,
+            preset=pre,
+            tz=o.tz,
+            dayfirst=dayfirst,
+            consent=o.consent,
+            currency=o.currency,
+            status_policy=o.status_policy,
+            now=o.now,
+            phone_validator=phones,
+        )
     hashes = SeenIds.hashes(table.activity_id)
     again = np.flatnonzero(st.seen.contains(hashes))
     st.seen.add(hashes)
     findings = None
     if again.size:
-        table, findings = _hold_back_split(table, again, cmap)
+        table, findings = hold_back_split(table, again, cmap)
     return StreamChunk(table, st.chunks - 1, findings, st.dayfirst is not None)
 
 
@@ -327,50 +267,6 @@ def _date_order(frame: pd.DataFrame, cmap: object, st: StreamState) -> bool | No
     return st.dayfirst
 
 
-def _hold_back_split(
-    table: OrderTable, orders: np.ndarray, cmap: object
-) -> tuple[OrderTable, pd.DataFrame]:
-    """Hold back orders whose ID was seen in an earlier chunk; their findings."""
-    status = table.status.copy()
-    status[orders] = "error"
-    log = IssueLog()
-    log.add(
-        table.first_row[orders],
-        code="split_order",
-        severity="error",
-        field="activityId",
-        column=_id_cols(cmap)[0],
-        message=SPLIT_ORDER_MESSAGE,
-    )
-    issues = pd.concat([table.issues, log.to_frame(table.labels, table.row_ids)])
-    issues = issues.reset_index(drop=True)
-    labels = np.asarray(table.labels, dtype=object)
-    rows: list[list[object]] = [[] for _ in range(orders.size)]
-    index = {int(o): k for k, o in enumerate(orders)}
-    codes = table.row_order
-    for pos in np.flatnonzero(np.isin(codes, orders)):
-        rows[index[int(codes[pos])]].append(labels[pos])
-    findings = pd.DataFrame(
-        {
-            "activity_id": pd.array(table.activity_id[orders], dtype="str"),
-            "kind": "split_order",
-            "field": None,
-            "rows": rows,
-            "n_rows": [len(r) for r in rows],
-            "detail": "rows of this ID come in separate blocks: it appeared earlier in the "
-            "stream; this block is held back (sort the file by order ID)",
-        },
-        columns=list(DUPLICATE_COLUMNS),
-    )
-    return replace(table, status=status, issues=issues), findings
-
-
-def split_hashes(findings: pd.DataFrame) -> np.ndarray:
-    """Sorted hashes of the activity IDs of ``split_order`` findings (for :func:`hold_back`)."""
-    ids = findings.loc[findings["kind"] == "split_order", "activity_id"].to_numpy(dtype=object)
-    return np.unique(SeenIds.hashes(ids))
-
-
 def hold_back(events: Events, hashes: np.ndarray) -> Events:
     """``events`` with every order whose activity-ID hash is in ``hashes`` (sorted) held
     back as a ``split_order`` error: a stream's send holds back *every* block of an ID
@@ -384,7 +280,7 @@ def hold_back(events: Events, hashes: np.ndarray) -> Events:
     hit &= table.status == "ok"
     if not hit.any():
         return events
-    held, _ = _hold_back_split(table, np.flatnonzero(hit), table.mapping)
+    held, _ = hold_back_split(table, np.flatnonzero(hit), table.mapping)
     if isinstance(events, StreamChunk):
         return StreamChunk(held, events.number, events.stream_duplicates, events.date_decided)
     return type(events)(held)

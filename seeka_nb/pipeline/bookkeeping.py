@@ -61,6 +61,7 @@ class Bookkeeping:
     engine sets the attributes declared here."""
 
     table: OrderTable
+    aid: np.ndarray  # activity ID per slot (a stream's carried orders after the chunk's)
     opt: SendOptions
     ledger: Ledger | None
     scope: Scope
@@ -84,11 +85,27 @@ class Bookkeeping:
     _group_batches: int
     _group_timer: asyncio.TimerHandle | None
     transactions: int  # ledger writes of outcomes (group commits) in this run
+    batch: np.ndarray
+    _carried: list[Item]
 
     def _init_groups(self) -> None:
         self._group_outcomes, self._group_released = [], []
         self._group_batches, self._group_timer = 0, None
         self.transactions = 0
+
+    def take_over(self, items: list[Item], aids: list[str]) -> None:
+        """Orders a stream's previous chunk left in a partly-full batch (``aids`` their
+        activity IDs): they open this run's first batch, their outcomes in the slots after
+        this chunk's orders (``len(self.table.activity_id) + k``)."""
+        n, r = len(self.status), len(items)
+        grow = {"status": "pending", "http": -1, "attempts": 0, "batch": -1, "error": None}
+        for name, fill in grow.items():
+            old = getattr(self, name)
+            setattr(self, name, np.concatenate([old, np.full(r, fill, dtype=old.dtype)]))
+        self.sent_at = np.concatenate([self.sent_at, np.full(r, np.nan)])
+        self.universe = np.concatenate([self.universe, np.ones(r, dtype=bool)])
+        self.aid = np.concatenate([self.aid, np.array(aids, dtype=object)])
+        self._carried = [Item(n + k, it.event, it.digest) for k, it in enumerate(items)]
 
     def request_stop(self, reason: str) -> None:
         raise NotImplementedError
@@ -125,7 +142,7 @@ class Bookkeeping:
                 yield from group
                 continue
             items = [it for batch in group for it in batch]
-            aid = self.table.activity_id
+            aid = self.aid
             changed = self.opt.resend == "changed"
             try:
                 claimed = set(
@@ -174,7 +191,7 @@ class Bookkeeping:
         if status in ("sent", "rejected"):
             self.stall.progress(self.clock())
         if self.ledger is not None and self.run_id is not None:
-            aid = self.table.activity_id
+            aid = self.aid
             if status == "pending":
                 self._settle([], [aid[it.order] for it in items])
             else:

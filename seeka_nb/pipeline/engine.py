@@ -84,6 +84,7 @@ class Engine(Posting):
         table = events._table
         n = table.n_orders
         self.table = table
+        self.aid = table.activity_id  # per slot: this chunk's orders, then carried ones
         self.status = np.where(
             table.status == "ok",
             "pending",
@@ -122,6 +123,9 @@ class Engine(Posting):
         self.unrecorded: list[str] = []  # accepted by Seeka, not recorded in the ledger
         self.ledger_error: str | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._carried: list[Item] = []  # a stream's previous chunk's partly-full batch
+        self.carry_out = False  # keep this run's last partly-full batch for the next chunk
+        self.leftover: list[Item] = []
 
     # --- the run ------------------------------------------------------------------------
     async def run(self, progress: Progress) -> None:
@@ -129,7 +133,8 @@ class Engine(Posting):
         self.stop_event = asyncio.Event()
         self._slots = asyncio.Condition()
         self.progress = progress
-        todo: list[int] = np.flatnonzero((self.table.status == "ok") & self.universe).tolist()
+        mine = self.universe[: self.table.n_orders]
+        todo: list[int] = np.flatnonzero((self.table.status == "ok") & mine).tolist()
         acked = {}
         if self.ledger is not None:
             ids = self.table.activity_id[todo].tolist()
@@ -223,7 +228,7 @@ class Engine(Posting):
     def _batches(self, todo: list[int], acked: dict[str, str]) -> Iterator[list[Item]]:
         builder = self.events._builder
         resend = self.opt.resend
-        items: list[Item] = []
+        items: list[Item] = list(self._carried)
         hashed = self.ledger is not None  # the digest only serves the ledger
         for i in todo:
             event = builder.event(int(i))
@@ -245,7 +250,9 @@ class Engine(Posting):
             if len(items) == MAX_EVENTS_PER_REQUEST:
                 yield items
                 items = []
-        if items:
+        if items and self.carry_out:
+            self.leftover = items  # the next chunk's orders fill this batch up
+        elif items:
             yield items
 
     def _advance(self, n: int) -> None:

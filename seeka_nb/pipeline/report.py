@@ -115,8 +115,23 @@ class SendReport:
     @property
     def counts(self) -> dict[str, int]:
         """Orders per status (every status present, zeros included)."""
+        return self._status_counts()
+
+    # What the properties below read; a streamed report answers them without building its
+    # frames (see :mod:`seeka_nb.pipeline.stream_report`).
+    def _status_counts(self) -> dict[str, int]:
         vc = self.frame["status"].value_counts()
         return {s: int(vc.get(s, 0)) for s in STATUSES}
+
+    def _n_orders(self) -> int:
+        return len(self.frame)
+
+    def _rows_with(self, statuses: tuple[str, ...]) -> pd.DataFrame:
+        """The per-order rows whose status is one of ``statuses``."""
+        return self.frame[self.frame["status"].isin(statuses)]
+
+    def _http_seen(self, codes: tuple[int, ...]) -> bool:
+        return bool(self.frame["http_status"].isin(codes).any())
 
     @property
     def ok(self) -> bool:
@@ -134,7 +149,7 @@ class SendReport:
                 + ([f"{len(self.unrecorded)} accepted but not recorded"] if self.unrecorded else [])
                 + (["the rest of the stream was not read"] if self.incomplete else [])
             )
-            first = self.frame.loc[self.frame["status"].isin(NOT_DONE), "error"].dropna()
+            first = self._rows_with(NOT_DONE)["error"].dropna()
             hint = f" First error: {first.iloc[0]}" if len(first) else ""
             raise SendError(
                 f"Not everything was sent: {parts}.{hint} "
@@ -163,13 +178,13 @@ class SendReport:
                 "would fail again. Pass corrected ones: "
                 "report.retry(credentials=seeka_nb.Credentials.from_env())."
             )
-        todo = self.frame.loc[self.frame["status"].isin(NOT_DONE), "activity_id"]
+        todo = self._rows_with(NOT_DONE)["activity_id"]
         return self._again([str(a) for a in todo.dropna()], credentials)
 
     @property
     def auth_failed(self) -> bool:
         """True when Seeka refused the credentials (401/403) and the send stopped."""
-        return bool(self.frame["http_status"].isin(AUTH_STATUSES).any())
+        return self._http_seen(AUTH_STATUSES)
 
     def save_bodies(self, folder: str | Path) -> list[Path]:
         """Write the dry run's request bodies as ``body_00001.json``... into ``folder``."""
@@ -188,7 +203,7 @@ class SendReport:
         c = self.counts
         rate = self.requests / self.elapsed if self.elapsed > 0 else 0.0
         return {
-            "orders": len(self.frame),
+            "orders": self._n_orders(),
             "counts": {k: v for k, v in c.items() if v},
             "ok": self.ok,
             "requests": self.requests,
@@ -299,7 +314,7 @@ class SendReport:
             for k, v in s["counts"].items()
         )
         parts.append(f"<table style='border-collapse:collapse'>{rows}</table>")
-        failed = self.frame[self.frame["status"].isin(("rejected", "failed"))]
+        failed = self._rows_with(("rejected", "failed"))
         if len(failed):
             shown = failed[["activity_id", "status", "http_status", "error"]]
             parts.append(f"<b style='color:{RED}'>Not accepted</b>")

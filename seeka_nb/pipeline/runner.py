@@ -21,7 +21,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,6 +193,33 @@ def send(
 
     seams = Seams(seams.transport, seams.clock, seams.sleep, seams.now, seams.rng, remember)
 
+    async def main(_box: dict[str, Any], _ready: threading.Event) -> SendReport:
+        return await asend(events, credentials, options, seams=seams, only=only)
+
+    def message(report: SendReport | None) -> str:
+        return (
+            "Send interrupted: what Seeka acknowledged is recorded; "
+            f"{report.counts['pending'] if report else 'the remaining'} orders are pending. "
+            "Run the same send again to send only those."
+        )
+
+    return run_in_thread(main, box, ready, name="seeka-nb-send", wait=wait, message=message)
+
+
+def run_in_thread(
+    start: Callable[[dict[str, Any], threading.Event], Awaitable[SendReport]],
+    box: dict[str, Any],
+    ready: threading.Event,
+    *,
+    name: str,
+    wait: Callable[[threading.Thread], None] | None,
+    message: Callable[[SendReport | None], str],
+) -> SendReport:
+    """Run ``start(box, ready)`` in its own event loop in a worker thread joined before
+    returning (a plain send and a streamed one).  ``start`` puts in ``box`` the object
+    whose ``request_stop`` a Ctrl-C calls (``"engine"``) and the running loop
+    (``"loop"``), then sets ``ready``.  Ctrl-C raises
+    :class:`~seeka_nb.errors.SendInterrupted` with the report and ``message(report)``."""
     # The caller waits for ``done``, never in ``Thread.join``: on Python 3.11 a Ctrl-C that
     # interrupts a join marks the still-running thread as stopped (the bpo-45274 handling in
     # ``Thread._wait_for_tstate_lock``), after which join() returns at once, the report is
@@ -201,7 +228,7 @@ def send(
 
     async def main() -> SendReport:
         box["task"] = asyncio.current_task()
-        return await asend(events, credentials, options, seams=seams, only=only)
+        return await start(box, ready)
 
     def target() -> None:
         # asyncio.Runner, like asyncio.run, finishes what is left on the loop before closing
@@ -216,7 +243,7 @@ def send(
             ready.set()
             done.set()
 
-    worker = threading.Thread(target=target, name="seeka-nb-send", daemon=True)
+    worker = threading.Thread(target=target, name=name, daemon=True)
     worker.start()
     try:
         (wait or (lambda _: _wait(done)))(worker)
@@ -225,12 +252,7 @@ def send(
     except KeyboardInterrupt:
         _interrupt(worker, box, ready, done)
         report = box.get("report")
-        raise SendInterrupted(
-            "Send interrupted: what Seeka acknowledged is recorded; "
-            f"{report.counts['pending'] if report else 'the remaining'} orders are pending. "
-            "Run the same send again to send only those.",
-            report=report,
-        ) from None
+        raise SendInterrupted(message(report), report=report) from None
     if "error" in box:
         raise box["error"]
     return box["report"]

@@ -6,32 +6,37 @@ at a time; each is sent by an :class:`~seeka_nb.pipeline.engine.Engine` that sha
 others **one rate budget** (one :class:`~seeka_nb.adapters.pacing.RateLimiter`, so a 429
 slows the whole run), one transport, **one ledger and one ledger run** (claims, resume: a
 re-run sends only what the ledger does not hold), one deadline and stall watch, and one
-stop request.  Only the current chunk's events are in memory; the report keeps per order
-what :class:`~seeka_nb.pipeline.report.SendReport` shows (ID, row, status, HTTP status,
-attempts, batch, error, time) and is built once at the end, so all counts add up across
-chunks.  A dry run keeps the first :data:`DRY_RUN_BODIES` request bodies only (all of them
-would not fit in memory for a backfill).
+stop request.  Requests are full across chunk boundaries: a chunk's last, partly-full batch
+(its orders' events, claimed in the ledger only when posted) opens the next chunk's first
+batch, and the stream's very last one is sent once the input is read (or could not be read
+further), so the batches are those of an in-memory send.  Only the current chunk's events
+(and at most 19 carried over) are in memory; the report keeps per order what
+:class:`~seeka_nb.pipeline.report.SendReport` shows in compact columns
+(:mod:`.stream_report`), so all counts add up across chunks.  A dry run keeps the first
+:data:`DRY_RUN_BODIES` request bodies only (all of them would not fit in memory for a
+backfill); its bodies are cut per chunk.
 
 A stop (Ctrl-C, ``stop=``, deadline, stall limit, rejected credentials, a ledger that
 cannot be written) ends the current chunk as a plain send does (the rest ``pending``) and
 reads no further chunk: the report is then ``incomplete`` (never ``ok``) and running the
 same send again resumes through the ledger.  An error raised while reading or converting
-a later chunk ends the run the same way, its message in ``stopped_reason``; on the first
-chunk it is raised as is (nothing was sent).
+a later chunk ends the run the same way, its message in ``stopped_reason`` (the orders
+carried over are sent first); on the first chunk it is raised as is (nothing was sent).
+Orders carried over when a stop comes stay ``pending`` ("not sent in this run").
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-import pandas as pd
 
 from ..adapters.ledger import Ledger, LedgerError
 from ..adapters.network import proxy_for, ssl_context
@@ -39,19 +44,32 @@ from ..adapters.pacing import RateLimiter
 from ..adapters.transport import HttpxTransport
 from ..core.events import Events
 from ..credentials import PACKAGE_VERSION, Credentials
-from ..errors import SeekaError, SendInterrupted
+from ..errors import SeekaError
 from .answers import RejectionWatch, StallWatch
 from .bodies import EncodedBodies
+from .bookkeeping import Item
 from .engine import Engine
 from .options import DEFAULT_LEDGER_PATH, MAX_CONCURRENCY, SendOptions, open_ledger
 from .progress import Progress
-from .report import STATUSES, SendReport
-from .runner import Seams, _interrupt, _wait, build_report
+from .report import SendReport
+from .runner import Seams, run_in_thread
+from .stream_report import Outcomes, StreamedReport
 
 log = logging.getLogger(__name__)
 
 #: Request bodies a streamed dry run keeps in ``report.bodies`` (the first ones).
 DRY_RUN_BODIES = 1000
+
+
+class _NoOrders:
+    """Events without orders: the engine that sends a stream's last partly-full batch."""
+
+    class _Table:
+        status = activity_id = np.empty(0, dtype=object)
+        n_orders = 0
+
+    _table = _Table()
+    _builder = None
 
 
 class _Control:
@@ -144,11 +162,12 @@ class _Run:
         self.stall = StallWatch(options.stall_limit, self.t0)
         self.rejections = RejectionWatch()
         self.run_id: str | None = None
-        self.frames: list[pd.DataFrame] = []
-        self.row_frames: list[pd.DataFrame] = []
+        self.outcomes = Outcomes()
         self.bodies: list[bytes] = []
         self.unrecorded: list[str] = []
-        self.counts: dict[str, int] = {}
+        #: Orders of a partly-full last batch, for the next chunk's first batch: each with
+        #: its activity ID and its entry in ``outcomes``.
+        self.carried: list[tuple[Item, tuple[str, int]]] = []
         self.requests = 0
         self.batches = 0
         self.stopped: str | None = None
@@ -165,43 +184,73 @@ class _Run:
         only: set[str] | None,
     ) -> None:
         source = iter(chunks)
-        first, exhausted = True, False
+        first, exhausted, unreadable = True, False, None
         while control.reason is None:
             try:
                 chunk = next(source, None)
             except SeekaError as exc:
                 if first:
                     raise
-                self.incomplete = True
-                control.request_stop(f"the stream could not be read further: {exc}")
+                unreadable = f"the stream could not be read further: {exc}"
                 break
             first = False
             if chunk is None:
                 exhausted = True
                 break
             engine = self._engine(chunk, transport, only)
-            control.engine = engine
-            if control.reason is not None:
-                engine.request_stop(control.reason)
             progress.total += int(((chunk._table.status == "ok") & engine.universe).sum())
             if getattr(progress, "_bar", None) is not None:
                 progress._bar.total = progress.total
-            try:
-                await engine.run(progress)
-            except asyncio.CancelledError:
-                self.interrupted = True
-                engine.request_stop("interrupted (Ctrl-C)")
-                engine._explain_pending()
-                control.request_stop("interrupted (Ctrl-C)")
-            finally:
-                control.engine = None
-                self._collect(chunk, engine)
-            if engine.stop_reason is not None and control.reason is None:
-                control.reason = engine.stop_reason
+            await self._run(chunk, engine, progress, control)
+            # A chunk's core objects refer to each other (its body builder and encoder):
+            # without a collection here they would wait for a full one, and the next chunks
+            # would pile up in memory meanwhile.
+            del chunk, engine
+            gc.collect()
+        if self.carried and control.reason is None:  # the stream's last, partly-full batch
+            engine = self._engine(cast(Events, _NoOrders()), transport, None)
+            await self._run(None, engine, progress, control)
+        if unreadable is not None:  # what was read is sent; the rest cannot be
+            control.request_stop(unreadable)
         if control.reason is not None:
             self.stopped = self.stopped or control.reason
         if not exhausted:  # chunks may be left unread: their orders are in no report row
             self.incomplete = True
+
+    async def _run(
+        self, chunk: Events | None, engine: Engine, progress: Progress, control: _Control
+    ) -> None:
+        """Send one chunk (``None``: only the orders carried over), collect its outcomes."""
+        carried, self.carried = self.carried, []
+        if carried:
+            engine.take_over([it for it, _ in carried], [aid for _, (aid, _) in carried])
+        # a dry run's bodies come from each chunk; the last engine sends what is left
+        engine.carry_out = chunk is not None and not self.opt.dry_run
+        control.engine = engine
+        if control.reason is not None:
+            engine.request_stop(control.reason)
+        try:
+            await engine.run(progress)
+        except asyncio.CancelledError:
+            self.interrupted = True
+            engine.request_stop("interrupted (Ctrl-C)")
+            engine._explain_pending()
+            control.request_stop("interrupted (Ctrl-C)")
+        finally:
+            control.engine = None
+            n = engine.table.n_orders
+            position = self._collect(chunk, engine)
+            if carried:  # their outcomes go to their own chunk's report entries
+                self.outcomes.patch([p for _, (_, p) in carried], engine, n)
+            for it in engine.leftover:
+                if it.order < n:
+                    assert position is not None
+                    where = (str(engine.aid[it.order]), int(position[it.order]))
+                else:  # carried over once more (a chunk with fewer than 20 orders to send)
+                    where = carried[it.order - n][1]
+                self.carried.append((it, where))
+        if engine.stop_reason is not None and control.reason is None:
+            control.reason = engine.stop_reason
 
     def _engine(self, chunk: Events, transport: Any, only: set[str] | None) -> Engine:
         s = self.seams
@@ -224,7 +273,9 @@ class _Run:
             s.on_engine(engine)
         return engine
 
-    def _collect(self, chunk: Events, engine: Engine) -> None:
+    def _collect(self, chunk: Events | None, engine: Engine) -> np.ndarray | None:
+        """The run's figures from a finished engine; its chunk's outcomes (``None``: the
+        engine sent carried-over orders only), and where each of its orders is in them."""
         self.run_id = engine.run_id or self.run_id
         self.batches = engine._next_batch
         self.requests += engine.requests
@@ -233,27 +284,21 @@ class _Run:
         room = DRY_RUN_BODIES - len(self.bodies)
         if room > 0:
             self.bodies.extend(engine.bodies[:room])
-        for k, v in engine.counts().items():
-            self.counts[k] = self.counts.get(k, 0) + v
-        part = build_report(chunk, engine, elapsed=0.0, interrupted=False)
-        self.frames.append(_compact(part.frame))
-        self.row_frames.append(_compact(part.row_frame))
         if engine.stop_reason is not None and self.stopped is None:
             self.stopped = engine.stop_reason
+        return self.outcomes.add(chunk, engine) if chunk is not None else None
 
     def finish(self) -> None:
         """End the ledger run (its claims are released even when that cannot be written)."""
         try:
             if self.ledger is not None and self.run_id is not None:
-                self.ledger.finish_run(self.run_id, self.counts)
+                self.ledger.finish_run(self.run_id, self.outcomes.counts())
         except (LedgerError, Exception) as exc:
             self.ledger_error = self.ledger_error or str(exc) or type(exc).__name__
 
     def report(self, elapsed: float) -> SendReport:
-        frame = _concat(self.frames)
-        return SendReport(
-            frame=frame,
-            row_frame=_concat(self.row_frames, index=True),
+        return StreamedReport(
+            self.outcomes,
             endpoint=self.creds.endpoint,
             dry_run=self.opt.dry_run,
             elapsed=elapsed,
@@ -268,26 +313,6 @@ class _Run:
             ledger_used=self.ledger is not None and not self.opt.dry_run,
             incomplete=self.incomplete,
         )
-
-
-def _compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """A report part as small as its meaning allows (millions of orders): statuses as a
-    categorical of the report's statuses, integer row labels as ``int64``."""
-    frame["status"] = pd.Categorical(frame["status"], categories=STATUSES)
-    if "row" in frame.columns and frame["row"].dtype == object and len(frame):
-        rows = frame["row"].to_numpy()
-        if pd.api.types.infer_dtype(rows, skipna=False) == "integer":
-            frame["row"] = rows.astype(np.int64)
-    return frame
-
-
-def _concat(frames: list[pd.DataFrame], *, index: bool = False) -> pd.DataFrame:
-    if not frames:
-        columns = ["activity_id", "status"] if index else ["activity_id", "row", "status"]
-        return pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
-    if len(frames) == 1:
-        return frames[0]
-    return pd.concat(frames, ignore_index=not index)
 
 
 def send_stream(
@@ -305,41 +330,21 @@ def send_stream(
     :func:`~seeka_nb.pipeline.runner.send`."""
     control = _Control()
     box: dict[str, Any] = {"engine": control}
-    ready, done = threading.Event(), threading.Event()
 
-    async def main() -> SendReport:
-        box["task"] = asyncio.current_task()
+    async def main(box: dict[str, Any], ready: threading.Event) -> SendReport:
         box["loop"] = asyncio.get_running_loop()
         ready.set()
         return await asend_stream(
             chunks, credentials, options, seams=seams, only=only, control=control
         )
 
-    def target() -> None:
-        try:
-            with asyncio.Runner() as loop_runner:
-                box["report"] = loop_runner.run(main())
-        except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
-        finally:
-            ready.set()
-            done.set()
-
-    worker = threading.Thread(target=target, name="seeka-nb-stream", daemon=True)
-    worker.start()
-    try:
-        (wait or (lambda _: _wait(done)))(worker)
-        done.wait()
-        worker.join()
-    except KeyboardInterrupt:
-        _interrupt(worker, box, ready, done)
-        report = box.get("report")
-        raise SendInterrupted(
+    def message(report: SendReport | None) -> str:
+        return (
             "Send interrupted: what Seeka acknowledged is recorded; "
             f"{report.counts['pending'] if report else 'the remaining'} orders read so far "
-            "are pending. Run the same send again to send only what is left.",
-            report=report,
-        ) from None
-    if "error" in box:
-        raise box["error"]
-    return box["report"]
+            "are pending. Run the same send again to send only what is left."
+        )
+
+    return run_in_thread(
+        main, box, threading.Event(), name="seeka-nb-stream", wait=wait, message=message
+    )

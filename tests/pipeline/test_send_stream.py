@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from stream_data import chunks_of, orders_frame
 
 from seeka_nb import Credentials, Sandbox
@@ -118,3 +120,34 @@ def test_one_rate_budget_across_chunks(
     # one limiter for the run: n requests at 5/s take at least (n - 1) / 5 seconds, even
     # though every chunk starts a new engine
     assert fake_time.clock() - start >= (report.requests - 1) / 5 - 1e-9
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(
+    n=st.integers(1, 70),
+    seed=st.integers(0, 1000),
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=4),
+)
+def test_requests_are_full_across_chunk_boundaries(
+    n: int, seed: int, sizes: list[int], seams: Seams
+) -> None:
+    """A chunk's last, partly-full batch is filled up by the next chunk's orders: every
+    request but the run's last holds 20 events, every order is in exactly one of them."""
+    df, parts = chunks(n, tuple(sizes), seed)
+    with Sandbox(rate_limit=None) as sandbox:
+        creds = Credentials("org-test", "pk_test_SECRETSECRET9876", endpoint=sandbox.ingest_url)
+        report = send_stream(parts, creds, SendOptions(rate=None, ledger=False), seams=seams)
+        ids = [e["ev"]["payload"]["activityId"] for e in sandbox.events]
+    frame = report.to_frame()
+    sent = frame[frame["status"] == "sent"]
+    assert report.ok and len(sent) == len(df.seeka.to_events())
+    per_batch = sent.groupby("batch").size().sort_index()
+    assert (per_batch.iloc[:-1] == 20).all() and 0 < per_batch.iloc[-1] <= 20
+    assert per_batch.index.tolist() == list(range(len(per_batch)))
+    assert report.requests == len(per_batch)
+    assert sorted(ids) == sorted(sent["activity_id"]) and len(set(ids)) == len(ids)
