@@ -199,7 +199,11 @@ class Engine(Posting):
         waiting for their group commit, even when cancelled meanwhile."""
         try:
             while self._tasks:
-                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                # Removed here, not only by their done callbacks: on Python 3.12+ gather() over
+                # finished tasks returns without yielding to the loop (this loop spun forever).
+                waiting = list(self._tasks)
+                await asyncio.gather(*waiting, return_exceptions=True)
+                self._tasks.difference_update(waiting)
         finally:
             self._flush()
 
