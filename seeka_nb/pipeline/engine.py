@@ -146,6 +146,7 @@ class Engine(Posting):
                     )
             except LedgerError as exc:
                 self._ledger_failed(exc)
+                self._explain_pending()  # the orders carried into this run too
                 return
         if self.opt.dry_run and not acked:  # nothing to compare: the bodies, encoded at once
             self.bodies.extend(self.events._builder.encoded_bodies(todo, MAX_EVENTS_PER_REQUEST))

@@ -22,7 +22,8 @@ reads no further chunk: the report is then ``incomplete`` (never ``ok``) and run
 same send again resumes through the ledger.  An error raised while reading or converting
 a later chunk ends the run the same way, its message in ``stopped_reason`` (the orders
 carried over are sent first); on the first chunk it is raised as is (nothing was sent).
-Orders carried over when a stop comes stay ``pending`` ("not sent in this run").
+Orders carried over when a stop comes end as the stop's other unsent orders: ``pending``
+with its reason (the engine holding them explains them; their entries are patched).
 """
 
 from __future__ import annotations

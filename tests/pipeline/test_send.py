@@ -373,3 +373,21 @@ def test_progress_callback(events, creds, seams, ledger_path):
     events.send(creds, ledger=ledger_path, progress=lambda d, t: seen.append((d, t)), _seams=seams)
     assert seen and seen[-1] == (SENDABLE, SENDABLE)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_ledger_that_cannot_be_read_leaves_every_order_pending_with_why(
+    events, creds, sandbox, seams, ledger_path
+):
+    from seeka_nb.adapters.ledger import LedgerError
+
+    class Unreadable(Ledger):
+        def acknowledged(self, *args, **kwargs):
+            raise LedgerError("database is locked (test)")
+
+    with Unreadable(ledger_path) as ledger:
+        report = events.send(creds, ledger=ledger, _seams=seams)
+    frame = report.to_frame()
+    pending = frame[frame["status"] == "pending"]
+    assert len(pending) == SENDABLE and sandbox.stats()["requests"] == 0
+    assert "database is locked (test)" in str(report.stopped_reason)
+    assert (pending["error"] == report.stopped_reason).all()  # never a blank reason
