@@ -52,7 +52,8 @@ class Item:
     """One order in flight: its position in the table, event dict and payload hash."""
 
     order: int
-    event: dict[str, Any] = field(repr=False)  # personal data: never in a traceback
+    #: personal data: never in a traceback; ``None`` in a dry run until it is encoded
+    event: dict[str, Any] | None = field(repr=False)
     digest: str = field(repr=False)
 
 

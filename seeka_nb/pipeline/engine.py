@@ -34,7 +34,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -125,6 +125,7 @@ class Engine(Posting):
         self._tasks: set[asyncio.Future[Any]] = set()
         self._carried: list[Item] = []  # a stream's previous chunk's partly-full batch
         self.carry_out = False  # keep this run's last partly-full batch for the next chunk
+        self.keep_bodies: int | None = None  # a dry run's bodies kept (None: all)
         self.leftover: list[Item] = []
 
     # --- the run ------------------------------------------------------------------------
@@ -148,17 +149,10 @@ class Engine(Posting):
                 self._ledger_failed(exc)
                 self._explain_pending()  # the orders carried into this run too
                 return
-        if self.opt.dry_run and not acked:  # nothing to compare: the bodies, encoded at once
-            self.bodies.extend(self.events._builder.encoded_bodies(todo, MAX_EVENTS_PER_REQUEST))
-            self.status[todo] = "dry_run"
+        if self.opt.dry_run:  # the batches a send would make, without the transport
+            self._dry_run(todo, acked)
             return
         batches = self._batches(todo, acked)
-        if self.opt.dry_run:
-            for items in batches:
-                self.bodies.append(encode({"data": [it.event for it in items]}))
-                for it in items:
-                    self.status[it.order] = "dry_run"
-            return
         try:
             await self._workers(self._claimed(batches))
             waited = -CLAIM_POLL  # the first look is at once: the other run may be done
@@ -227,14 +221,25 @@ class Engine(Posting):
             self._slots.notify_all()
 
     def _batches(self, todo: list[int], acked: dict[str, str]) -> Iterator[list[Item]]:
+        """The run's batches: the orders carried in first, 20 a batch; the last, partly
+        full one kept in ``leftover`` when ``carry_out`` (a stream's next chunk fills it).
+        A dry run builds no event it need not compare with the ledger (``Item.event`` is
+        ``None``: :meth:`_dry_run` encodes those orders' bodies in one go)."""
         builder = self.events._builder
         resend = self.opt.resend
         items: list[Item] = list(self._carried)
         hashed = self.ledger is not None  # the digest only serves the ledger
+        lazy = self.opt.dry_run
         for i in todo:
+            previous = acked.get(self.table.activity_id[i]) if acked else None
+            if lazy and previous is None:
+                items.append(Item(int(i), None, ""))
+                if len(items) == MAX_EVENTS_PER_REQUEST:
+                    yield items
+                    items = []
+                continue
             event = builder.event(int(i))
             digest = payload_hash(event) if hashed else ""
-            previous = acked.get(self.table.activity_id[i])
             if previous is not None and resend != "all":
                 if previous == digest:
                     self.status[i] = "already_sent"
@@ -255,6 +260,53 @@ class Engine(Posting):
             self.leftover = items  # the next chunk's orders fill this batch up
         elif items:
             yield items
+
+    def _dry_run(self, todo: list[int], acked: dict[str, str]) -> None:
+        """A dry run: the batches of :meth:`_batches` - the very grouping a send makes,
+        orders carried over between a stream's chunks included - numbered and encoded,
+        never posted.  Runs of batches of this run's own orders are encoded together by the
+        body builder's fragment encoder; a batch with carried orders from their events.
+        Bodies past ``keep_bodies`` are encoded and dropped (a streamed dry run keeps the
+        first ones only)."""
+        builder = self.events._builder
+        plain = not self._carried and not self.carry_out and not acked
+        # nothing carried and nothing to compare: the batches are ``todo`` cut in twenties
+        batches: Iterator[list[Item]] | None = None if plain else self._batches(todo, acked)
+        run: list[int] = list(todo) if plain else []
+        for items in batches or ():
+            if all(it.event is None for it in items):
+                run.extend(it.order for it in items)
+                continue
+            self._dry_bodies(builder, run)
+            run = []
+            self._dry_bodies(builder, items)
+        self._dry_bodies(builder, run)
+        for it in self.leftover:  # the next chunk has another builder: its events now
+            if it.event is None:
+                it.event = builder.event(it.order)
+
+    def _dry_bodies(self, builder: Any, batch: list[int] | list[Item]) -> None:
+        """Number and encode the bodies of ``batch`` (orders in twenties, or one batch)."""
+        if not batch:
+            return
+        size = MAX_EVENTS_PER_REQUEST
+        if isinstance(batch[0], Item):
+            items = batch
+            orders = np.array([it.order for it in items], dtype=np.int64)
+            events = [builder.event(it.order) if it.event is None else it.event for it in items]
+            bodies: Iterable[bytes] = [encode({"data": events})]
+            size = len(items)
+        else:
+            orders = np.asarray(batch, dtype=np.int64)
+            bodies = builder.encoded_bodies(batch, size)
+        first = self._next_batch
+        self.batch[orders] = first + np.arange(orders.size) // size
+        self._next_batch = first + -(-orders.size // size)
+        self.status[orders] = "dry_run"
+        self._advance(int(orders.size))
+        for body in bodies:
+            if self.keep_bodies is None or len(self.bodies) < self.keep_bodies:
+                self.bodies.append(body)
 
     def _advance(self, n: int) -> None:
         if self.progress is not None:

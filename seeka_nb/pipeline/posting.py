@@ -141,7 +141,7 @@ class Posting(Bookkeeping):
                 if status == ACCEPTED_STATUS:
                     return await self._finish(items, "sent", status, None)
                 try:
-                    error = describe(response, [it.event for it in items])
+                    error = describe(response, [it.event for it in items if it.event is not None])
                 except Exception:  # never let a body end the send
                     error = f"HTTP {status} (unreadable answer)"
                 if status in AUTH_STATUSES:

@@ -12,9 +12,10 @@ batch, and the stream's very last one is sent once the input is read (or could n
 further), so the batches are those of an in-memory send.  Only the current chunk's events
 (and at most 19 carried over) are in memory; the report keeps per order what
 :class:`~seeka_nb.pipeline.report.SendReport` shows in compact columns
-(:mod:`.stream_report`), so all counts add up across chunks.  A dry run keeps the first
+(:mod:`.stream_report`), so all counts add up across chunks.  A dry run makes the same
+batches (carried over alike: only posting is swapped for encoding) and keeps the first
 :data:`DRY_RUN_BODIES` request bodies only (all of them would not fit in memory for a
-backfill); its bodies are cut per chunk.
+backfill; the others are encoded and dropped as they are made).
 
 A stop (Ctrl-C, ``stop=``, deadline, stall limit, rejected credentials, a ledger that
 cannot be written) ends the current chunk as a plain send does (the rest ``pending``) and
@@ -225,8 +226,9 @@ class _Run:
         carried, self.carried = self.carried, []
         if carried:
             engine.take_over([it for it, _ in carried], [aid for _, (aid, _) in carried])
-        # a dry run's bodies come from each chunk; the last engine sends what is left
-        engine.carry_out = chunk is not None and not self.opt.dry_run
+        # a dry run batches as a send does: it only swaps posting for encoding
+        engine.carry_out = chunk is not None
+        engine.keep_bodies = max(0, DRY_RUN_BODIES - len(self.bodies))
         control.engine = engine
         if control.reason is not None:
             engine.request_stop(control.reason)

@@ -3,6 +3,7 @@ one ledger run, resume through the ledger, dry run, stop semantics."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,72 @@ def test_requests_are_full_across_chunk_boundaries(
     assert per_batch.index.tolist() == list(range(len(per_batch)))
     assert report.requests == len(per_batch)
     assert sorted(ids) == sorted(sent["activity_id"]) and len(set(ids)) == len(ids)
+
+
+def _per_request(frame) -> list[list[str]]:
+    """The activity IDs of each request (by batch number), in request order."""
+    batched = frame[frame["batch"].notna()].sort_values(["batch", "row"], kind="stable")
+    return [sorted(g["activity_id"]) for _, g in batched.groupby("batch", sort=True)]
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(
+    n=st.integers(1, 90),
+    seed=st.integers(0, 1000),
+    sizes=st.lists(st.integers(1, 45), min_size=1, max_size=4),
+)
+def test_a_dry_run_makes_the_requests_a_send_makes(
+    n: int, seed: int, sizes: list[int], seams: Seams
+) -> None:
+    """Orders straddling chunks, chunk sizes that are no multiple of 20: the dry run's
+    bodies are the real send's requests - as many, the same orders in each, the same
+    bytes - and each order's ``batch`` names the request it is (or would be) in."""
+    df = orders_frame(n, seed=seed)
+    with Sandbox(rate_limit=None) as sandbox:
+        creds = Credentials("org-test", "pk_test_SECRETSECRET9876", endpoint=sandbox.ingest_url)
+        options = SendOptions(rate=None, ledger=False, concurrency=1)
+        parts = convert_frames(chunks_of(df, sizes), now=NOW)
+        real = send_stream(parts, creds, options, seams=seams)
+        sizes_posted = [r["events"] for r in sandbox.requests]
+        received = iter(sandbox.events)
+        posted = [{"data": [next(received) for _ in range(k)]} for k in sizes_posted]
+        parts = convert_frames(chunks_of(df, sizes), now=NOW)
+        dry = send_stream(parts, creds, dataclasses.replace(options, dry_run=True), seams=seams)
+        assert sandbox.stats()["requests"] == real.requests  # the dry run posted nothing
+    assert real.ok and dry.ok
+    assert len(dry.bodies) == real.requests == len(_per_request(real.to_frame()))
+    assert _per_request(dry.to_frame()) == _per_request(real.to_frame())
+    assert [sorted(e["ev"]["payload"]["activityId"] for e in b["data"]) for b in dry.bodies] == (
+        _per_request(real.to_frame())
+    )
+    assert list(dry.bodies) == posted  # the very bodies
+
+
+def test_a_dry_run_holds_one_chunks_bodies_at_most(
+    monkeypatch: pytest.MonkeyPatch, creds: Credentials, seams: Seams
+) -> None:
+    """Bodies past the kept ones are encoded and dropped as they are made: no engine holds
+    more than the report keeps, and at most one partly-full request is carried over."""
+    import seeka_nb.pipeline.stream as stream_module
+
+    monkeypatch.setattr(stream_module, "DRY_RUN_BODIES", 3)
+    engines: list = []
+    seams = dataclasses.replace(seams, on_engine=engines.append)
+    df = orders_frame(300, seed=16)
+    parts = convert_frames(chunks_of(df, [101]), now=NOW)
+    report = send_stream(parts, creds, SendOptions(dry_run=True, ledger=False), seams=seams)
+    assert len(engines) >= 6 and len(report.bodies) == 3
+    assert sum(len(e.bodies) for e in engines) == 3  # the later engines kept none
+    assert all(len(e.leftover) < 20 for e in engines)
+    frame = report.to_frame()
+    todo = frame[frame["status"] == "dry_run"]
+    assert todo["batch"].notna().all()
+    per_batch = todo.groupby("batch").size().sort_index()
+    assert (per_batch.iloc[:-1] == 20).all() and per_batch.index.tolist() == list(
+        range(len(per_batch))
+    )
