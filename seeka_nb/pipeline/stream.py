@@ -21,8 +21,10 @@ A stop (Ctrl-C, ``stop=``, deadline, stall limit, rejected credentials, a ledger
 cannot be written) ends the current chunk as a plain send does (the rest ``pending``) and
 reads no further chunk: the report is then ``incomplete`` (never ``ok``) and running the
 same send again resumes through the ledger.  An error raised while reading or converting
-a later chunk ends the run the same way, its message in ``stopped_reason`` (the orders
-carried over are sent first); on the first chunk it is raised as is (nothing was sent).
+a later chunk (a :class:`~seeka_nb.errors.SeekaError`, or any other exception of the
+caller's iterator) ends the run the same way, its message in ``stopped_reason`` (the
+orders carried over are sent first); on the first chunk it is raised as is (nothing was
+sent).
 Orders carried over when a stop comes end as the stop's other unsent orders: ``pending``
 with its reason (the engine holding them explains them; their entries are patched).
 """
@@ -72,6 +74,19 @@ class _NoOrders:
 
     _table = _Table()
     _builder = None
+
+
+def _unreadable(exc: Exception) -> str:
+    """The run's stop reason when the stream fails after its first chunk."""
+    if isinstance(exc, SeekaError):
+        return f"the stream could not be read further: {exc}"
+    # not ours: its type (the log gets only that: its text may quote the data)
+    log.warning("the stream could not be read further (%s)", type(exc).__name__)
+    return (
+        f"the stream could not be read further ({type(exc).__name__}: {exc}); the orders "
+        "read before are in this report, the rest were not read: fix the input and run the "
+        "same send again (the ledger skips what was sent)"
+    )
 
 
 class _Control:
@@ -190,10 +205,10 @@ class _Run:
         while control.reason is None:
             try:
                 chunk = next(source, None)
-            except SeekaError as exc:
+            except Exception as exc:  # a bad file, the caller's own iterator, a conversion bug
                 if first:
-                    raise
-                unreadable = f"the stream could not be read further: {exc}"
+                    raise  # nothing was sent: the error as it is
+                unreadable = _unreadable(exc)
                 break
             first = False
             if chunk is None:

@@ -38,6 +38,7 @@ from seeka_nb.pipeline.stream import send_stream
 
 NOW = 1_800_000_000.0
 ROWS_PER_CHUNK = 29  # about 11 orders a chunk: never a multiple of 20, orders carried twice
+_BROKEN: list[type[Exception]] = [ValidationError]  # what an unreadable chunk raises
 KINDS = ("stop", "deadline", "stall", "interrupt", "auth", "ledger", "ledger_read")
 
 
@@ -115,7 +116,7 @@ def _stopped_stream(
                 elif kind == "ledger_read":
                     ledger.broken = "read"
                 elif kind == "unreadable":
-                    raise ValidationError("chunk is broken (test)")
+                    raise _BROKEN[0]("chunk is broken (test)")
             yield chunk
 
     def wait(worker: threading.Thread) -> None:
@@ -182,15 +183,25 @@ def test_orders_carried_over_a_stop_end_as_its_other_unsent_orders(
         assert stats["events_accepted"] == len(df.seeka.to_events())
 
 
+@pytest.mark.parametrize("error", [ValidationError, KeyError], ids=["seeka", "other"])
 def test_an_unreadable_chunk_sends_the_orders_carried_over_first(
-    tmp_path: Path, fake_time: FakeTime
+    error: type[Exception], tmp_path: Path, fake_time: FakeTime
 ) -> None:
-    """Not a stop between chunks: what was read is sent, carried orders included."""
+    """Not a stop between chunks: what was read is sent, carried orders included; any
+    error of the stream after its first chunk (a bad file, the caller's own iterator, a
+    conversion bug) ends the run with a report, never an exception that loses it."""
     df = orders_frame(80, seed=21)
-    report, carried, sandbox, _ = _stopped_stream("unreadable", 2, tmp_path, fake_time, df)
+    raised = _BROKEN[0]
+    _BROKEN[0] = error
+    try:
+        report, carried, sandbox, _ = _stopped_stream("unreadable", 2, tmp_path, fake_time, df)
+    finally:
+        _BROKEN[0] = raised
     with sandbox:
         frame = report.to_frame()
         assert "chunk is broken (test)" in str(report.stopped_reason)
+        if error is KeyError:
+            assert "KeyError" in str(report.stopped_reason)
         assert not report.ok and report.incomplete
         assert carried and set(frame["status"]) <= {"sent", "invalid"}
         assert set(carried) <= set(frame.loc[frame["status"] == "sent", "activity_id"])
