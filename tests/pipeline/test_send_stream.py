@@ -221,3 +221,22 @@ def test_a_dry_run_holds_one_chunks_bodies_at_most(
     assert (per_batch.iloc[:-1] == 20).all() and per_batch.index.tolist() == list(
         range(len(per_batch))
     )
+
+
+def test_a_dry_run_against_a_ledger_makes_the_requests_the_send_then_makes(
+    sandbox: Sandbox, creds: Credentials, ledger_path: Path, seams: Seams
+) -> None:
+    """Orders the ledger holds are skipped before batching, in a dry run as in the send:
+    the same requests still, with the already-sent orders' gaps closed up."""
+    df = orders_frame(90, seed=17)
+    options = SendOptions(rate=None, ledger=str(ledger_path), concurrency=1)
+    first = send_stream(convert_frames(chunks_of(df.iloc[:70], [23]), now=NOW), creds, options,
+                        seams=seams)  # fmt: skip
+    assert first.ok and first.counts["sent"] > 20
+    dry = send_stream(convert_frames(chunks_of(df, [31]), now=NOW), creds,
+                      dataclasses.replace(options, dry_run=True), seams=seams)  # fmt: skip
+    real = send_stream(convert_frames(chunks_of(df, [31]), now=NOW), creds, options,
+                       seams=seams)  # fmt: skip
+    assert dry.counts["already_sent"] == real.counts["already_sent"] > 0
+    assert len(dry.bodies) == real.requests > 0
+    assert _per_request(dry.to_frame()) == _per_request(real.to_frame())
