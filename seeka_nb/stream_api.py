@@ -17,10 +17,12 @@ another stream converts once more (or uses the analysis, when it was made).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -81,10 +83,30 @@ class EventStream:
         #: A cheaper way to the sorted hashes of the IDs split across chunks (``None``
         #: from it: convert the stream to find them).
         self._split_finder = split_ids
+        self._last_pass: weakref.ref[Any] | None = None  # the last pass's iterator
 
     def __iter__(self) -> Iterator[core_events.Events]:
-        """One pass over the converted chunks (the factory is called again)."""
-        return iter(self._chunks())
+        """One pass over the converted chunks (the factory is called again).  A factory
+        that hands out the same iterator again (``lambda: chunks`` over one generator) is
+        refused: that pass would find the stream empty, and a send would send nothing yet
+        look complete."""
+        made = self._chunks()
+        chunks = iter(made)
+        if chunks is made:  # an iterator: each pass needs a new one
+            if self._last_pass is not None and self._last_pass() is chunks:
+                raise ConfigurationError(
+                    "EventStream's function returned the same iterator as for the previous "
+                    "pass, which has read it already: each pass (send() reads the stream "
+                    "twice; issues(), summary() and duplicates() once) needs a new one. Make "
+                    "the chunks inside the function, e.g. EventStream(lambda: convert_frames("
+                    "pd.read_csv(path, chunksize=100_000))), or use stream_orders(path)."
+                )
+            with contextlib.suppress(TypeError):  # an iterator without weak references
+                self._last_pass = weakref.ref(chunks)
+        return chunks
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_last_pass": None}  # a weak reference does not pickle
 
     # --- the whole stream's checks ------------------------------------------------------
     @functools.cached_property

@@ -151,3 +151,19 @@ def test_phones_are_validated_by_a_pool_per_chunk(
     assert sum(p.helper_pairs for p in made) > 0
     whole = seeka_nb.read_orders(path).seeka.to_events()
     assert [e for c in chunks for e in c.to_list()] == whole.to_list()
+
+
+def test_a_factory_handing_out_one_generator_again_is_refused(
+    sandbox: Sandbox, creds: Credentials
+) -> None:
+    """``lambda: chunks`` over one generator: the split-order pass reads it, the send's
+    pass would find it empty and report a complete send of nothing. Refused, nothing sent."""
+    df = orders_frame(30, seed=11)
+    chunks = convert_frames(chunks_of(df, [9]), now=1.8e9)
+    stream = EventStream(lambda: chunks)
+    with pytest.raises(ConfigurationError, match="same iterator"):
+        stream.send(creds, rate=None, ledger=False)
+    assert sandbox.stats()["requests"] == 0
+    fresh = EventStream(lambda: convert_frames(chunks_of(df, [9]), now=1.8e9))
+    assert fresh.send(creds, rate=None, ledger=False).ok  # a new generator each pass
+    assert fresh.send(creds, dry_run=True, ledger=False).ok
