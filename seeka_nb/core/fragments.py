@@ -105,7 +105,8 @@ def tokens(
     n = len(values)
     if distinct and isinstance(hint, tuple):
         codes, uniques = hint
-        if set(map(type, uniques)) <= {str}:
+        kinds = set(map(type, uniques))
+        if kinds <= {str} or kinds <= {int}:
             return np.asarray(codes, dtype=np.int64), _texts(uniques.tolist())
     elif distinct and isinstance(hint, np.ndarray) and hint.dtype.kind == "f":
         return _float_tokens(hint)
