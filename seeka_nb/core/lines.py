@@ -21,7 +21,7 @@ from ..schema import LINE_FIELDS, MAX_TEXT_LENGTH, PRODUCT_FIELD_TYPES, Severity
 from .grouping import ragged
 from .issues import IssueLog
 from .mapping import SYNONYMS, normalise_name
-from .values import to_number, to_text, truncate
+from .values import to_number, to_text, truncate, with_none
 
 TEXT_LINE_FIELDS = tuple(f for f in LINE_FIELDS if PRODUCT_FIELD_TYPES[f] == "string")
 INT_ID_FIELDS = ("productIdentifier", "variantIdentifier")
@@ -207,7 +207,7 @@ def normalise_lines(
         codes[okq] = found
         uniques = np.empty(len(uniq), dtype=object)
         uniques[:] = np.asarray(uniq).tolist()
-        columns_out["quantity"] = np.append(uniques, None)[codes]
+        columns_out["quantity"] = with_none(uniques)[codes]
         coded_take["quantity"] = (codes, uniques)
     return Products(
         columns_out,
