@@ -58,8 +58,8 @@ def _whole(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the floats that are whole numbers within 64 bits, and of the others that
     are present (not NaN)."""
     ok = ~np.isnan(values)
-    whole = ok & (np.mod(values, 1.0, where=ok, out=np.ones_like(values)) == 0)
-    whole &= np.abs(np.where(ok, values, 0)) < 2**63
+    with np.errstate(invalid="ignore"):
+        whole = (np.trunc(values) == values) & (np.abs(values) < 2**63)  # NaN, ±inf: False
     return whole, ok & ~whole
 
 
