@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from dask.dataframe.extensions import register_dataframe_accessor, register_series_accessor
 
+from ._accessors import SEND_OPTIONS_DOC, TO_EVENTS_KEYWORDS_DOC, shared_doc
 from .accessor import _preset_name
 from .core.build import prepare
 from .core.gather import gather_duplicates, gather_issues, repeated_ids, sum_summaries
@@ -105,6 +106,7 @@ class DaskSeekaAccessor:
         frame = head if len(head) else self._ddf._meta
         return prepare(frame, mapping, _preset_name(head, preset))[2]
 
+    @shared_doc(TO_EVENTS_KEYWORDS_DOC)
     def to_events(
         self,
         mapping: MappingSpec | None = None,
@@ -141,6 +143,7 @@ class DaskSeekaAccessor:
         )
         return DaskEventStream(plan, window)
 
+    @shared_doc(TO_EVENTS_KEYWORDS_DOC)
     def issues(
         self,
         mapping: MappingSpec | None = None,
@@ -179,6 +182,7 @@ class DaskSeekaAccessor:
             mapping, preset=preset, tz=tz, dayfirst=dayfirst, grouped=grouped
         ).duplicates()
 
+    @shared_doc(SEND_OPTIONS_DOC, TO_EVENTS_KEYWORDS_DOC)
     def send(
         self,
         credentials: Credentials | None = None,
@@ -194,11 +198,9 @@ class DaskSeekaAccessor:
         window: int = DEFAULT_WINDOW,
         **options: Any,
     ) -> SendReport:
-        """``to_events(...).send(credentials, **options)``: one report for the whole frame.
-
-        Options are those of :meth:`seeka_nb.EventStream.send` (``dry_run``, ``ledger``,
-        ``resend``, ``rate``...).
-        """
+        """``to_events(...).send(credentials, **options)``: one report for the whole frame
+        (:meth:`seeka_nb.EventStream.send`); ``grouped`` and ``window`` are those of
+        ``to_events``."""
         stream = self.to_events(
             mapping,
             preset=preset,

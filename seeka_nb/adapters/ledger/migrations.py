@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 
 from .records import LedgerError
-from .shared_sql import check_version, run_migrations
+from .shared_sql import VersionSQL, check_version, run_migrations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "read_version"]
 
@@ -78,11 +78,14 @@ _V1 = (
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: _V1}
 SCHEMA_VERSION = max(MIGRATIONS)
 
-_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+_VERSION_SQL = VersionSQL(
+    create="""CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
     applied_at REAL NOT NULL,
     package_version TEXT NOT NULL
-)"""
+)""",
+    insert="INSERT INTO schema_version (version, applied_at, package_version) VALUES (?, ?, ?)",
+)
 
 
 def read_version(conn: sqlite3.Connection, where: str) -> int:
@@ -112,15 +115,5 @@ def migrate(conn: sqlite3.Connection, where: str, *, now: float, package_version
     latest = max(MIGRATIONS)
     if start == latest:
         return start
-    run_migrations(
-        conn,
-        MIGRATIONS,
-        start,
-        version_table=_VERSION_TABLE,
-        insert_version=(
-            "INSERT INTO schema_version (version, applied_at, package_version) VALUES (?, ?, ?)"
-        ),
-        now=now,
-        package_version=package_version,
-    )
+    run_migrations(conn, MIGRATIONS, start, _VERSION_SQL, now=now, package_version=package_version)
     return start

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .records import LedgerError
-from .shared_sql import check_version, run_migrations
+from .shared_sql import VersionSQL, check_version, run_migrations
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "read_version"]
 
@@ -76,11 +76,14 @@ SCHEMA_VERSION = max(MIGRATIONS)
 #: Transaction-level advisory lock taken while migrating ("seeka_nb" in ASCII, as a bigint).
 MIGRATION_LOCK = 0x7365656B615F6E62
 
-_VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
+_VERSION_SQL = VersionSQL(
+    create="""CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,
     applied_at DOUBLE PRECISION NOT NULL,
     package_version TEXT NOT NULL
-)"""
+)""",
+    insert="INSERT INTO schema_version (version, applied_at, package_version) VALUES (%s, %s, %s)",
+)
 
 
 def read_version(conn: Any, where: str) -> int:
@@ -119,15 +122,5 @@ def migrate(conn: Any, where: str, *, now: float | None, package_version: str) -
         return start
     if now is None:
         now = float(conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0])
-    run_migrations(
-        conn,
-        MIGRATIONS,
-        start,
-        version_table=_VERSION_TABLE,
-        insert_version=(
-            "INSERT INTO schema_version (version, applied_at, package_version) VALUES (%s, %s, %s)"
-        ),
-        now=now,
-        package_version=package_version,
-    )
+    run_migrations(conn, MIGRATIONS, start, _VERSION_SQL, now=now, package_version=package_version)
     return start

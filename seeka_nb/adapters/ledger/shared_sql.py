@@ -13,7 +13,7 @@ ID lists travel, ordering (``COLLATE "C"``, ``rowid`` / ``seq``), locking and ty
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .records import LedgerError, Scope
 
@@ -24,6 +24,7 @@ __all__ = [
     "SENT_COLUMNS_SQL",
     "UPSERT_CONFLICT",
     "UPSERT_INTO",
+    "VersionSQL",
     "check_version",
     "open_run_scope_row",
     "run_migrations",
@@ -105,21 +106,28 @@ def check_version(version: int, latest: int, where: str, *, another: str) -> int
     return int(version)
 
 
+class VersionSQL(NamedTuple):
+    """A dialect's ``schema_version`` statements (its types and placeholders)."""
+
+    #: ``CREATE TABLE IF NOT EXISTS schema_version (version, applied_at, package_version)``.
+    create: str
+    #: The insert of one row, parameters (version, applied_at, package_version).
+    insert: str
+
+
 def run_migrations(
     conn: Any,
     migrations: Mapping[int, tuple[str, ...]],
     start: int,
+    version_sql: VersionSQL,
     *,
-    version_table: str,
-    insert_version: str,
     now: float,
     package_version: str,
 ) -> None:
     """Create ``schema_version`` if needed, then run each migration after ``start`` with
-    its ``schema_version`` row (``insert_version``: version, applied_at, package_version);
-    inside the caller's transaction."""
-    conn.execute(version_table)
+    its ``schema_version`` row; inside the caller's transaction."""
+    conn.execute(version_sql.create)
     for version in range(start + 1, max(migrations) + 1):
         for statement in migrations[version]:
             conn.execute(statement)
-        conn.execute(insert_version, (version, now, package_version))
+        conn.execute(version_sql.insert, (version, now, package_version))
