@@ -1,5 +1,7 @@
-"""Generated order exports for the streaming tests: one row per line item, the rows of
-each order adjacent (``shuffle=True`` scatters them), a few orders with problems."""
+"""Generated order exports for the streaming and partitioned tests: one row per line item,
+the rows of each order adjacent, a few orders with problems (:func:`orders_frame`); small
+frames of given order IDs (:func:`id_frame`); and :func:`as_text`, which makes issues and
+duplicate findings comparable exactly across the paths that gather them."""
 
 from __future__ import annotations
 
@@ -44,3 +46,29 @@ def chunks_of(df: pd.DataFrame, sizes: list[int]) -> list[pd.DataFrame]:
         out.append(df.iloc[start : start + size])
         start, k = start + size, k + 1
     return out
+
+
+def id_frame(ids: list[str | None], times: list[str] | None = None) -> pd.DataFrame:
+    """One row per ID given (``None``: a row without an order ID), three customers, two
+    SKUs, AUD prices in column ``price``; ``times`` default to three February days."""
+    n = len(ids)
+    return pd.DataFrame(
+        {
+            "order_id": ids,
+            "time": times or [f"2025-02-{1 + i % 3:02d}T10:00:00Z" for i in range(n)],
+            "email": [f"c{i % 3}@example.com" for i in range(n)],
+            "sku": [f"S{i % 2}" for i in range(n)],
+            "price": [10.0 + i % 2 for i in range(n)],
+            "currency": ["AUD"] * n,
+        },
+        index=pd.Index([f"r{i}" for i in range(n)]),
+    )
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of issues/findings as text, for exact comparison (labels by repr)."""
+    out = pd.DataFrame(frame).copy()
+    for col in ("row", "column", "rows"):
+        if col in out:
+            out[col] = out[col].map(repr)
+    return out.astype(str).reset_index(drop=True)
