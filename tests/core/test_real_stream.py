@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from real_expect import CALLS
-from test_real_money import REAL, REAL2
+from real_expect import CALLS, REAL, REAL2
 
 import seeka_nb
 from seeka_nb.core.stream import hold_back, split_hashes
