@@ -1,12 +1,17 @@
 """Generated order exports for the streaming and partitioned tests: one row per line item,
 the rows of each order adjacent, a few orders with problems (:func:`orders_frame`); small
-frames of given order IDs (:func:`id_frame`); and :func:`as_text`, which makes issues and
-duplicate findings comparable exactly across the paths that gather them."""
+frames of given order IDs (:func:`id_frame`); :func:`as_text`, which makes issues and
+duplicate findings comparable exactly across the paths that gather them; and the checks that
+a stream gives what the in-memory ``Events`` give (:func:`same_as_whole`,
+:func:`same_summary`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def orders_frame(n_orders: int, *, seed: int = 0, max_lines: int = 4) -> pd.DataFrame:
@@ -72,3 +77,24 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
         if col in out:
             out[col] = out[col].map(repr)
     return out.astype(str).reset_index(drop=True)
+
+
+def same_summary(stream: Any, whole: Any) -> int:
+    """Asserts ``stream.summary()`` equals ``whole.summary()`` (revenue to float precision)
+    but for the stream's ``chunks``, which it returns."""
+    got, want = stream.summary(), whole.summary()
+    chunks = got.pop("chunks")
+    assert got.pop("revenue") == pytest.approx(want.pop("revenue"))
+    assert got == want
+    return int(chunks)
+
+
+def same_as_whole(stream: Any, whole: Any) -> int:
+    """Asserts the stream's events, issues, duplicates and summary equal those of ``whole``
+    (in-memory ``Events``); returns the stream's number of chunks."""
+    assert [e for chunk in stream for e in chunk.to_list()] == whole.to_list()
+    pd.testing.assert_frame_equal(stream.issues(), whole.issues)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(stream.duplicates()), pd.DataFrame(whole.duplicates())
+    )
+    return same_summary(stream, whole)
