@@ -3,7 +3,6 @@ without holding the events; one send for the whole stream that never sends a spl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +15,6 @@ from seeka_nb.core.stream import convert_frames
 from seeka_nb.errors import ConfigurationError
 
 KEY = "pk_test_SECRETSECRET9876"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rate_limit=None, seed=1) as sb:
-        yield sb
 
 
 @pytest.fixture
