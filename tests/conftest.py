@@ -1,6 +1,7 @@
 """Shared fixtures: the real exports in ../shared, the test data in tests/data; fake time and
-the send seams that use it (no test sleeps for real); a PostgreSQL server for the ledger
-tests of both backends (``ledger_target``: an SQLite path, or a fresh PostgreSQL database)."""
+the send seams that use it (no test sleeps for real); a sandbox on loopback; a PostgreSQL
+server for the ledger tests of both backends (``ledger_target``: an SQLite path, or a fresh
+PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fake_time import FakeTime
 from fixture_paths import REAL2_DATA, REAL_DATA, REFERENCE, require
 from pg_server import PgServer, bin_dir
 
+from seeka_nb import Sandbox
 from seeka_nb.pipeline.runner import Seams
 
 
@@ -47,6 +49,13 @@ def seams(fake_time: FakeTime) -> Seams:
     return Seams(
         clock=fake_time.clock, sleep=fake_time.sleep, now=fake_time.wall, rng=random.Random(7)
     )
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A Seeka sandbox on a loopback port, without rate limit, seeded."""
+    with Sandbox(rate_limit=None, seed=1) as sb:
+        yield sb
 
 
 #: The ledger backends every ledger contract and crash test runs on.

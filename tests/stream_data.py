@@ -1,10 +1,17 @@
-"""Generated order exports for the streaming tests: one row per line item, the rows of
-each order adjacent (``shuffle=True`` scatters them), a few orders with problems."""
+"""Generated order exports for the streaming and partitioned tests: one row per line item,
+the rows of each order adjacent, a few orders with problems (:func:`orders_frame`); small
+frames of given order IDs (:func:`id_frame`); :func:`as_text`, which makes issues and
+duplicate findings comparable exactly across the paths that gather them; and the checks that
+a stream gives what the in-memory ``Events`` give (:func:`same_as_whole`,
+:func:`same_summary`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def orders_frame(n_orders: int, *, seed: int = 0, max_lines: int = 4) -> pd.DataFrame:
@@ -44,3 +51,50 @@ def chunks_of(df: pd.DataFrame, sizes: list[int]) -> list[pd.DataFrame]:
         out.append(df.iloc[start : start + size])
         start, k = start + size, k + 1
     return out
+
+
+def id_frame(ids: list[str | None], times: list[str] | None = None) -> pd.DataFrame:
+    """One row per ID given (``None``: a row without an order ID), three customers, two
+    SKUs, AUD prices in column ``price``; ``times`` default to three February days."""
+    n = len(ids)
+    return pd.DataFrame(
+        {
+            "order_id": ids,
+            "time": times or [f"2025-02-{1 + i % 3:02d}T10:00:00Z" for i in range(n)],
+            "email": [f"c{i % 3}@example.com" for i in range(n)],
+            "sku": [f"S{i % 2}" for i in range(n)],
+            "price": [10.0 + i % 2 for i in range(n)],
+            "currency": ["AUD"] * n,
+        },
+        index=pd.Index([f"r{i}" for i in range(n)]),
+    )
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of issues/findings as text, for exact comparison (labels by repr)."""
+    out = pd.DataFrame(frame).copy()
+    for col in ("row", "column", "rows"):
+        if col in out:
+            out[col] = out[col].map(repr)
+    return out.astype(str).reset_index(drop=True)
+
+
+def same_summary(stream: Any, whole: Any) -> int:
+    """Asserts ``stream.summary()`` equals ``whole.summary()`` (revenue to float precision)
+    but for the stream's ``chunks``, which it returns."""
+    got, want = stream.summary(), whole.summary()
+    chunks = got.pop("chunks")
+    assert got.pop("revenue") == pytest.approx(want.pop("revenue"))
+    assert got == want
+    return int(chunks)
+
+
+def same_as_whole(stream: Any, whole: Any) -> int:
+    """Asserts the stream's events, issues, duplicates and summary equal those of ``whole``
+    (in-memory ``Events``); returns the stream's number of chunks."""
+    assert [e for chunk in stream for e in chunk.to_list()] == whole.to_list()
+    pd.testing.assert_frame_equal(stream.issues(), whole.issues)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(stream.duplicates()), pd.DataFrame(whole.duplicates())
+    )
+    return same_summary(stream, whole)

@@ -12,6 +12,7 @@ import importlib.util
 import io
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import polars as pl
@@ -22,8 +23,8 @@ import seeka_nb
 from seeka_nb.adapters.polars_frames import TEXT_FIELDS_AT_RISK
 
 
-def _calls() -> dict:
-    """The analyst's call per file (``tests/core/real_expect.py``, shared with core tests)."""
+def _real_expect() -> ModuleType:
+    """``tests/core/real_expect.py`` (shared with core tests): the files, the analyst's calls."""
     module = sys.modules.get("real_expect")
     if module is None:
         path = REPO / "tests" / "core" / "real_expect.py"
@@ -32,26 +33,11 @@ def _calls() -> dict:
         module = importlib.util.module_from_spec(spec)
         sys.modules["real_expect"] = module
         spec.loader.exec_module(module)
-    return module.CALLS
+    return module
 
 
-CALLS = _calls()
-REAL = [
-    "shopify_orders_export_oks234.csv",
-    "shopify_orders_export_paramxjyot_head.csv",
-    "shopify_orders_export_bibiwatson_excel_resaved_head.csv",
-    "tiendanube_ventas_Contak-cpu.csv",
-    "uci_online_retail_FatymaHassan_head.csv",
-    "woocommerce_api_orders_shoaibmt.csv",
-]
-REAL2 = [
-    "amazon_ca_buyer_order_history_Jodi22K.csv",
-    "amazon_in_seller_sale_report_gkoshyk_head.csv",
-    "etsy_sold_orders_2023_Epicrae.csv",
-    "online_retail_II_xq2005.csv",
-    "shopify_es_jewellery_AntiquaStore.csv",
-    "shopify_pt_watersports_SuesteCreative.csv",
-]
+_EXPECT = _real_expect()
+CALLS, REAL, REAL2 = _EXPECT.CALLS, _EXPECT.REAL, _EXPECT.REAL2
 FILES = [("real", n) for n in REAL] + [("real2", n) for n in REAL2]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fake_time import Sleeps
 from pg_server import wait_for_sessions_to_end
 
 from seeka_nb.adapters.ledger import (
@@ -55,19 +56,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-class Sleeps:
-    """A fake sleep: records each wait and runs an optional action on it."""
-
-    def __init__(self, action=None) -> None:
-        self.calls: list[float] = []
-        self.action = action
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        if self.action is not None:
-            self.action(len(self.calls))
 
 
 @pytest.fixture

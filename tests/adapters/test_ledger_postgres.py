@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from fake_time import Sleeps
 from hypothesis import given
 from hypothesis import strategies as st
 from pg_server import PASSWORD, PgServer, wait_for_sessions_to_end
@@ -166,17 +167,6 @@ def test_another_workers_claims_follow_its_session_and_lease_never_a_pid(url: st
     finally:
         child.kill()
         child.wait(timeout=30)
-
-
-class Sleeps:
-    def __init__(self, action=None) -> None:
-        self.calls: list[float] = []
-        self.action = action
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        if self.action is not None:
-            self.action(len(self.calls))
 
 
 def test_a_lock_held_elsewhere_is_retried_then_named(url: str):

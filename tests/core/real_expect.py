@@ -19,6 +19,24 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+#: The exports in ../shared/data/real (``real_data``) and real2 (``real2_data``).
+REAL = [
+    "shopify_orders_export_oks234.csv",
+    "shopify_orders_export_paramxjyot_head.csv",
+    "shopify_orders_export_bibiwatson_excel_resaved_head.csv",
+    "tiendanube_ventas_Contak-cpu.csv",
+    "uci_online_retail_FatymaHassan_head.csv",
+    "woocommerce_api_orders_shoaibmt.csv",
+]
+REAL2 = [
+    "shopify_pt_watersports_SuesteCreative.csv",
+    "shopify_es_jewellery_AntiquaStore.csv",
+    "etsy_sold_orders_2023_Epicrae.csv",
+    "amazon_in_seller_sale_report_gkoshyk_head.csv",
+    "amazon_ca_buyer_order_history_Jodi22K.csv",
+    "online_retail_II_xq2005.csv",
+]
+
 #: The analyst's call per file: keyword arguments of ``df.seeka.to_events``.
 CALLS: dict[str, dict[str, Any]] = {
     "shopify_orders_export_oks234.csv": {},

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from stream_data import as_text, id_frame
 
 import seeka_nb
 from seeka_nb.core.build import prepare
@@ -26,14 +27,6 @@ from seeka_nb.core.partitions import (
     resolve_dayfirst,
     with_positions,
 )
-
-
-def _norm(frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(frame).copy()
-    for col in ("row", "column", "rows"):
-        if col in out:
-            out[col] = out[col].map(repr)
-    return out.astype(str).reset_index(drop=True)
 
 
 def _partitioned(df: pd.DataFrame, n_parts: int, assign: list[int] | None = None, **kw: object):
@@ -78,24 +71,13 @@ IDS = st.sampled_from(["A1", "A1", "B2", "1001", "1001.0", "#1001", " a1", "C3",
 @example(ids=["B2", "A1", "A1", "B2", "1001.0", "1001.0", "A1", "B2"], n_parts=1)
 @example(ids=["B2", "A1", "A1"], n_parts=2)
 def test_partitioned_findings_equal_the_whole_frame(ids: list[str | None], n_parts: int) -> None:
-    n = len(ids)
     if all(i is None for i in ids):
         ids = ["A1", *ids[1:]]
-    df = pd.DataFrame(
-        {
-            "order_id": ids,
-            "time": [f"2025-02-{1 + i % 3:02d}T10:00:00Z" for i in range(n)],
-            "email": [f"c{i % 3}@example.com" for i in range(n)],
-            "sku": [f"S{i % 2}" for i in range(n)],
-            "price": [10.0 + i % 2 for i in range(n)],
-            "currency": ["AUD"] * n,
-        },
-        index=pd.Index([f"r{i}" for i in range(n)]),
-    )
+    df = id_frame(ids)
     events = df.seeka.to_events(mapping={"unitPrice": "price"})
     issues, dups = _partitioned(df, n_parts, mapping={"unitPrice": "price"})
-    pd.testing.assert_frame_equal(_norm(issues), _norm(events.issues))
-    pd.testing.assert_frame_equal(_norm(dups), _norm(events.duplicates()))
+    pd.testing.assert_frame_equal(as_text(issues), as_text(events.issues))
+    pd.testing.assert_frame_equal(as_text(dups), as_text(events.duplicates()))
 
 
 def test_blocks_are_judged_by_whole_frame_positions() -> None:
@@ -170,4 +152,4 @@ def test_rows_without_an_order_id_alone_in_a_partition_are_reported() -> None:
     )
     events = df.seeka.to_events(mapping={"unitPrice": "price"})
     issues, _dups = _partitioned(df, 2, mapping={"unitPrice": "price"})
-    pd.testing.assert_frame_equal(_norm(issues), _norm(events.issues))
+    pd.testing.assert_frame_equal(as_text(issues), as_text(events.issues))

@@ -10,26 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from real_expect import CALLS, PRESETS, cents, expect, held_back, key_of, revenue
+from real_expect import CALLS, PRESETS, REAL, REAL2, cents, expect, held_back, key_of, revenue
 
 import seeka_nb
 
-REAL = [
-    "shopify_orders_export_oks234.csv",
-    "shopify_orders_export_paramxjyot_head.csv",
-    "shopify_orders_export_bibiwatson_excel_resaved_head.csv",
-    "tiendanube_ventas_Contak-cpu.csv",
-    "uci_online_retail_FatymaHassan_head.csv",
-    "woocommerce_api_orders_shoaibmt.csv",
-]
-REAL2 = [
-    "shopify_pt_watersports_SuesteCreative.csv",
-    "shopify_es_jewellery_AntiquaStore.csv",
-    "etsy_sold_orders_2023_Epicrae.csv",
-    "amazon_in_seller_sale_report_gkoshyk_head.csv",
-    "amazon_ca_buyer_order_history_Jodi22K.csv",
-    "online_retail_II_xq2005.csv",
-]
 _CACHE: dict[Path, tuple[seeka_nb.Events, dict]] = {}
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from stream_data import as_text, id_frame
 
 from seeka_nb.core.build import prepare
 from seeka_nb.core.events import Events
@@ -31,14 +32,6 @@ from seeka_nb.core.scan import (
 )
 from seeka_nb.core.times import _NUMERIC_DATE
 from seeka_nb.core.values import to_text
-
-
-def _norm(frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(frame).copy()
-    for col in ("row", "column", "rows"):
-        if col in out:
-            out[col] = out[col].map(repr)
-    return out.astype(str).reset_index(drop=True)
 
 
 def _scanned(df: pd.DataFrame, cuts: list[int], mapping: dict, **kw: object):
@@ -71,29 +64,14 @@ def _scanned(df: pd.DataFrame, cuts: list[int], mapping: dict, **kw: object):
     return issues, gather_duplicates(found), bodies
 
 
-def _frame(ids: list[str | None], times: list[str] | None = None) -> pd.DataFrame:
-    n = len(ids)
-    return pd.DataFrame(
-        {
-            "order_id": ids,
-            "time": times or [f"2025-02-{1 + i % 3:02d}T10:00:00Z" for i in range(n)],
-            "email": [f"c{i % 3}@example.com" for i in range(n)],
-            "sku": [f"S{i % 2}" for i in range(n)],
-            "price": [10.0 + i % 2 for i in range(n)],
-            "currency": ["AUD"] * n,
-        },
-        index=pd.Index([f"r{i}" for i in range(n)]),
-    )
-
-
 MAPPING = {"unitPrice": "price"}
 
 
 def _same_as_whole(df: pd.DataFrame, got: tuple, **kw: object) -> None:
     events = df.seeka.to_events(mapping=MAPPING, **kw)
     issues, dups, bodies = got
-    pd.testing.assert_frame_equal(_norm(issues), _norm(events.issues))
-    pd.testing.assert_frame_equal(_norm(dups), _norm(events.duplicates()))
+    pd.testing.assert_frame_equal(as_text(issues), as_text(events.issues))
+    pd.testing.assert_frame_equal(as_text(dups), as_text(events.duplicates()))
     assert bodies == sorted(events.encoded_batches(1))
 
 
@@ -113,7 +91,7 @@ def test_an_export_sorted_by_order_scans_in_one_read(
     ids = [None if a is None else f"{a}{k}" for k, (a, n) in enumerate(orders) for _ in range(n)]
     if all(i is None for i in ids):
         ids[0] = "A0"
-    df = _frame(ids)
+    df = id_frame(ids)
     cuts = sorted({c for c in cuts if 0 < c < len(df)})
     got = _scanned(df, cuts, MAPPING)
     assert got is not None  # an order cut by a boundary is at the edges of both partitions
@@ -121,7 +99,7 @@ def test_an_export_sorted_by_order_scans_in_one_read(
 
 
 def test_an_order_cut_away_from_the_edges_does_not_stand() -> None:
-    df = _frame(["A1", "B2", "C3", "D4", "A1", "E5"])  # A1 in the middle of a partition
+    df = id_frame(["A1", "B2", "C3", "D4", "A1", "E5"])  # A1 in the middle of a partition
     assert _scanned(df, [3], MAPPING) is None
     assert _scanned(df, [2], MAPPING) is None
     got = _scanned(df, [1], MAPPING)  # A1 ends the first partition and... sits in the next
@@ -129,7 +107,7 @@ def test_an_order_cut_away_from_the_edges_does_not_stand() -> None:
     got = _scanned(df, [3, 5], MAPPING)  # A1 at an edge of both: converted together
     assert got is not None
     _same_as_whole(df, got)
-    df = _frame(["A1", "B2", "B2", "A1"])
+    df = id_frame(["A1", "B2", "B2", "A1"])
     got = _scanned(df, [2], MAPPING)  # both A1 and B2 are edges: stands, split_order found
     assert got is not None
     _same_as_whole(df, got)
@@ -138,7 +116,7 @@ def test_an_order_cut_away_from_the_edges_does_not_stand() -> None:
 
 def test_a_partition_guessing_the_date_order_wrongly_does_not_stand() -> None:
     times = ["03/02/2025 10:00", "04/02/2025 10:00", "25/02/2025 10:00"]
-    df = _frame(["A1", "B2", "C3"], times)
+    df = id_frame(["A1", "B2", "C3"], times)
     assert _scanned(df, [2], MAPPING, tz="UTC") is None  # only the last tells day-first
     got = _scanned(df, [2], MAPPING, tz="UTC", dayfirst=True)
     assert got is not None
@@ -149,7 +127,7 @@ def test_a_partition_guessing_the_date_order_wrongly_does_not_stand() -> None:
 
 def test_a_partition_whose_dates_decide_alone_stands() -> None:
     times = ["25/02/2025 10:00", "04/02/2025 10:00", "13/02/2025 10:00"]
-    df = _frame(["A1", "A1", "B2"], times)
+    df = id_frame(["A1", "A1", "B2"], times)
     got = _scanned(df, [1], MAPPING, tz="UTC")
     assert got is not None
     _same_as_whole(df, got, tz="UTC")

@@ -1,8 +1,8 @@
-"""Fixtures for send tests: a sandbox on loopback, credentials for it, fake time."""
+"""Fixtures for send tests: credentials for the sandbox (tests/conftest.py), a ledger path,
+sample events."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,12 +10,6 @@ from send_helpers import KEY
 
 import seeka_nb
 from seeka_nb import Credentials, Sandbox
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(rate_limit=None, seed=1) as sb:
-        yield sb
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""Fixtures for the widget tests: a recognisable fake key, a sandbox, sample events, TC strings."""
+"""Fixtures for the widget tests: a recognisable fake key, sample events, TC strings (the
+sandbox is tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from fixture_paths import REFERENCE
@@ -17,12 +17,6 @@ FAKE_KEY = "pk_test_WIDGETLEAK_7f3c9e1d4242"
 @pytest.fixture
 def fake_key() -> str:
     return FAKE_KEY
-
-
-@pytest.fixture
-def sandbox() -> Iterator[seeka_nb.Sandbox]:
-    with seeka_nb.Sandbox(rate_limit=None, seed=1) as sb:
-        yield sb
 
 
 @pytest.fixture
