@@ -31,7 +31,7 @@ from .context import Context
 from .grouping import per_order
 from .lines import Products, explode_products, normalise_lines
 from .mapping import ColumnMapping, MappingSpec, normalise_name
-from .money import check_totals, round_money
+from .money import check_totals, minor_units_of, round_money
 from .presets import Preset
 from .values import is_present, to_number
 
@@ -133,8 +133,9 @@ def order_amounts(
         )
     products = _products(ctx, not_product, amount)
     owner = np.repeat(np.arange(len(products.offsets) - 1), products.counts())
-    products = replace(products, price=round_money(products.price, cur[owner]))
-    money = {k: round_money(v, cur) for k, v in money.items()}
+    digits = minor_units_of(cur)  # per order
+    products = replace(products, price=round_money(products.price, digits=digits[owner]))
+    money = {k: round_money(v, digits=digits) for k, v in money.items()}
     shipping = _line_amounts(ctx, shipping_line, cur, amount)
     if shipping is not None and "totalShippingPrice" not in money:
         money["totalShippingPrice"] = shipping
@@ -152,7 +153,7 @@ def order_amounts(
         discount=_order_discount(ctx, pre),
         line_amounts=None if amount is None else amount[products.row_pos],
     )
-    money = {k: round_money(v, cur) for k, v in money.items()}
+    money = {k: round_money(v, digits=digits) for k, v in money.items()}
     if "unitPrice" in products.columns:
         price = products.price
         unit = np.full(len(price), None, dtype=object)

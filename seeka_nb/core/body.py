@@ -91,9 +91,6 @@ class BodyBuilder:
 
     def __init__(self, table: OrderTable) -> None:
         self._table = table
-        self.activity_id = table.activity_id.tolist()
-        self.time = table.time.tolist()
-        self.p_off = table.products.offsets.tolist()
         self.pid = table.text["seekaPId"].tolist() if "seekaPId" in table.text else None
         tcf = table.text.get("tcfConsentString")
         self.tcf = tcf.tolist() if tcf is not None else None
@@ -102,6 +99,19 @@ class BodyBuilder:
             for k in IDENTITY_LIST_FIELDS
             if k in table.lists
         ]
+
+    # Python lists of the per-order columns the dict path reads (not the fragment path)
+    @functools.cached_property
+    def activity_id(self) -> list[Any]:
+        return self._table.activity_id.tolist()
+
+    @functools.cached_property
+    def time(self) -> list[Any]:
+        return self._table.time.tolist()
+
+    @functools.cached_property
+    def p_off(self) -> list[int]:
+        return self._table.products.offsets.tolist()
 
     @functools.cached_property
     def _addresses(self) -> list[tuple[list[Any], list[int], list[Any]]]:

@@ -105,7 +105,8 @@ def tokens(
     n = len(values)
     if distinct and isinstance(hint, tuple):
         codes, uniques = hint
-        if set(map(type, uniques)) <= {str}:
+        kinds = set(map(type, uniques))
+        if kinds <= {str} or kinds <= {int}:
             return np.asarray(codes, dtype=np.int64), _texts(uniques.tolist())
     elif distinct and isinstance(hint, np.ndarray) and hint.dtype.kind == "f":
         return _float_tokens(hint)
@@ -215,7 +216,7 @@ class FragmentEncoder:
         n = table.n_orders
         self._identity = identity
         self._id_codes = identity_codes
-        size = n if identity_codes is None else int(identity_codes.max(initial=-1)) + 1
+        size = 0 if identity_codes is None else int(identity_codes.max(initial=-1)) + 1
         self._id_texts = np.full(size, None, dtype=object)
         every = np.arange(n, dtype=np.int64)
         commerce: list[tuple[str, np.ndarray]] = [
@@ -240,27 +241,36 @@ class FragmentEncoder:
             [constant_part(rank > 0, ["{", "},{"]), *p_parts], max(4096, n_items // 8)
         )
 
-    def _identities(self, block: np.ndarray) -> np.ndarray:
-        """Per order of ``block``: its event's text up to the activity ID, with the ``ev.id``
-        JSON (encoded once per distinct identity)."""
-        codes = self._id_codes
-        keys = block if codes is None else codes[block]
-        texts = self._id_texts
+    def _fill_identities(self, orders: np.ndarray) -> None:
+        """Encode the ``ev.id`` text of each distinct identity among ``orders`` not encoded
+        yet (one pass over all of them: no per-block hashing)."""
+        codes, texts = self._id_codes, self._id_texts
+        assert codes is not None
+        keys = codes[orders]
         need = np.unique(keys)
         need = need[texts[need] == None]  # noqa: E711 - elementwise
         if need.size:
-            owners = need if codes is None else _first_orders(keys, block, need)
+            owners = _first_orders(keys, orders, need)
             texts[need] = [
                 _HEAD + orjson.dumps(self._identity(i)).decode() + _PAYLOAD for i in owners.tolist()
             ]
-        out = texts[keys]
-        if codes is None:
-            texts[need] = None  # one per order: nothing to share with the next block
+
+    def _identities(self, block: np.ndarray) -> np.ndarray:
+        """Per order of ``block``: its event's text up to the activity ID, with the ``ev.id``
+        JSON (encoded once per distinct identity, by :meth:`bodies`, else per order)."""
+        if self._id_codes is not None:
+            return self._id_texts[self._id_codes[block]]
+        out = np.empty(len(block), dtype=object)
+        out[:] = [
+            _HEAD + orjson.dumps(self._identity(i)).decode() + _PAYLOAD for i in block.tolist()
+        ]
         return out
 
     def bodies(self, orders: Sequence[int], size: int) -> Iterator[bytes]:
         """Bodies of ``size`` events (the last may be shorter), as :meth:`BodyBuilder.bodies`."""
         chosen = np.asarray(orders, dtype=np.int64)
+        if self._id_codes is not None:
+            self._fill_identities(chosen)
         step = size * BLOCK_BODIES
         for b0 in range(0, len(chosen), step):
             yield from self._block(chosen[b0 : b0 + step], size)

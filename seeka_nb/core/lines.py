@@ -21,7 +21,7 @@ from ..schema import LINE_FIELDS, MAX_TEXT_LENGTH, PRODUCT_FIELD_TYPES, Severity
 from .grouping import ragged
 from .issues import IssueLog
 from .mapping import SYNONYMS, normalise_name
-from .values import to_number, to_text, truncate
+from .values import to_number, to_text, truncate, with_none
 
 TEXT_LINE_FIELDS = tuple(f for f in LINE_FIELDS if PRODUCT_FIELD_TYPES[f] == "string")
 INT_ID_FIELDS = ("productIdentifier", "variantIdentifier")
@@ -54,14 +54,21 @@ class Products:
         return np.diff(self.offsets)
 
 
+def _whole(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the floats that are whole numbers within 64 bits, and of the others that
+    are present (not NaN)."""
+    ok = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        whole = (np.trunc(values) == values) & (np.abs(values) < 2**63)  # NaN, ±inf: False
+    return whole, ok & ~whole
+
+
 def _ints(values: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whole floats → Python ints (object array); fractional ones are bad."""
     out = np.full(len(values), None, dtype=object)
-    ok = ~np.isnan(values)
-    whole = ok & (np.mod(values, 1.0, where=ok, out=np.ones_like(values)) == 0)
-    whole &= np.abs(np.where(ok, values, 0)) < 2**63
+    whole, fraction = _whole(values)
     out[whole] = values[whole].astype(np.int64).tolist()
-    return out, bad | (ok & ~whole)
+    return out, bad | fraction
 
 
 def normalise_lines(
@@ -137,8 +144,8 @@ def normalise_lines(
                 "negative unit price; refunds and discounts are not products",
             )
             price = nums
-        else:  # quantity
-            ints, bad_q = _ints(nums, bad)
+        else:  # quantity (its Python ints are made once, for the grouped products below)
+            bad_q = bad | _whole(nums)[1]
             _err(
                 log,
                 row_pos,
@@ -187,15 +194,21 @@ def normalise_lines(
     take = grouped.values
     columns_out = {k: v[take] for k, v in out.items()}
     coded_take = {k: (c[take], u) for k, (c, u) in coded_out.items()}
+    floats: dict[str, np.ndarray] = {}
     if "unitPrice" in cols:
-        p = price[take]
-        columns_out["unitPrice"] = np.where(np.isnan(p), None, p).astype(object)  # type: ignore[attr-defined]
+        # the caller rounds the prices and makes their Python floats (order_amounts)
+        floats["unitPrice"] = columns_out["unitPrice"] = price[take]
     if "quantity" in cols:
         q = qty[take]
-        qo = np.full(len(q), None, dtype=object)
         okq = ~np.isnan(q)
-        qo[okq] = q[okq].astype(np.int64).tolist()
-        columns_out["quantity"] = qo
+        whole = q[okq].astype(np.int64)
+        found, uniq = pd.factorize(whole)
+        codes = np.full(len(q), -1, dtype=np.int64)
+        codes[okq] = found
+        uniques = np.empty(len(uniq), dtype=object)
+        uniques[:] = np.asarray(uniq).tolist()
+        columns_out["quantity"] = with_none(uniques)[codes]
+        coded_take["quantity"] = (codes, uniques)
     return Products(
         columns_out,
         grouped.offsets,
@@ -204,6 +217,7 @@ def normalise_lines(
         row_pos[take],
         "quantity" in cols,
         coded_take,
+        floats,
     )
 
 

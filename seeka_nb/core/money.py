@@ -39,10 +39,16 @@ def _half_up(values: np.ndarray, digits: int) -> np.ndarray:
     return np.where(np.isfinite(out) | ~np.isfinite(values), out, values)
 
 
-def round_money(values: np.ndarray, currencies: np.ndarray) -> np.ndarray:
-    """Round each amount to its currency's minor units, half away from zero; NaN stays NaN."""
+def round_money(
+    values: np.ndarray, currencies: np.ndarray | None = None, *, digits: np.ndarray | None = None
+) -> np.ndarray:
+    """Round each amount to its currency's minor units, half away from zero; NaN stays NaN.
+
+    ``digits``: the currencies' :func:`minor_units_of`, when the caller already has them."""
     values = np.asarray(values, dtype=np.float64)
-    digits = minor_units_of(currencies)
+    if digits is None:
+        assert currencies is not None
+        digits = minor_units_of(currencies)
     if len(values) and (digits == digits[0]).all():
         out = _half_up(values, int(digits[0]))
     else:

@@ -231,9 +231,11 @@ def identifier(column: pd.Series) -> tuple[Coded, np.ndarray]:
 
 def fix_float_ids(text: Coded) -> tuple[Coded, np.ndarray]:
     """``"12345.0"`` → ``"12345"`` in identifier text; returns (text, rows fixed)."""
-    if len(text.uniques) == 0 or not _FLOAT_ID_LINE.search("\n".join(text.uniques)):
+    joined = "\n".join(text.uniques)
+    if ".0" not in joined or not _FLOAT_ID_LINE.search(joined):
         # one scan of all values joined by newlines finds every value that is a whole line
-        # like "12.0" (a value with a newline inside at worst takes the exact check below)
+        # like "12.0" (a value with a newline inside at worst takes the exact check below);
+        # a plain substring search first rules out most columns
         return text, np.zeros(len(text.codes), dtype=bool)
     u = pd.Series(text.uniques, dtype=object)
     hit = u.str.match(_FLOAT_ID.pattern).to_numpy(dtype=bool)

@@ -11,10 +11,12 @@ generated ones.
 from __future__ import annotations
 
 import hashlib
+import random
 
 import orjson
 import pandas as pd
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_properties import order_tables
 from varied_frame import MAPPING, varied_frame
 
@@ -115,3 +117,22 @@ def test_repeated_identities_are_encoded_once_with_the_same_bytes() -> None:
     assert codes is not None and len(set(codes.tolist())) <= 60  # the fragment path runs
     for size in (1, 7, 20):
         assert list(events.encoded_batches(size)) == reference_bodies(events, size), size
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from([1, 7, 20]))
+def test_any_selection_of_orders_in_any_order_gives_the_dict_bytes(
+    rnd: random.Random, size: int
+) -> None:
+    """Sends pick orders (the not-yet-sent, retries): shuffled, partial, with and without
+    shared identities, the fragment bodies stay the dict path's bytes."""
+    from seeka_nb.core.body import BodyBuilder
+
+    for frame in (varied_frame(), _repeat_customers(varied_frame())):
+        table = _events(frame)._table
+        orders = list(range(table.n_orders))
+        rnd.shuffle(orders)
+        chosen = orders[: rnd.randint(1, len(orders))]
+        builder = BodyBuilder(table)
+        expected = [orjson.dumps(b) for b in builder.bodies(chosen, size)]
+        assert list(BodyBuilder(table).encoded_bodies(chosen, size)) == expected

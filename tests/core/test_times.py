@@ -17,6 +17,53 @@ def test_format_utc_matches_numpy_iso_text(seconds: list[int]) -> None:
     assert format_utc(arr).tolist() == expected
 
 
+_YEAR_0 = int(np.datetime64("0000-01-01T00:00:00", "s").astype(np.int64))
+_YEAR_10000 = int(np.datetime64("10000-01-01T00:00:00", "s").astype(np.int64))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(_YEAR_0, _YEAR_10000 - 1),  # the arithmetic path, every year
+            st.sampled_from([_YEAR_0, _YEAR_10000 - 1, -1, 0, 951_782_400, 1_709_251_199]),
+            st.none(),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from(["s", "ms", "us", "ns"]),
+)
+def test_format_utc_fast_path_is_numpy_text_in_every_year(
+    seconds: list[int | None], unit: str
+) -> None:
+    arr = np.array(
+        [np.datetime64("NaT") if s is None else np.datetime64(s, "s") for s in seconds],
+        dtype="datetime64[s]",
+    )
+    if unit == "ns":  # nanoseconds reach only 1677-2262
+        arr = arr[np.isnat(arr) | ((arr > np.datetime64("1678")) & (arr < np.datetime64("2262")))]
+    sub = (arr.astype(f"datetime64[{unit}]") + np.timedelta64(1, unit) * (unit != "s")).astype(
+        f"datetime64[{unit}]"
+    )
+    expected = [
+        None if np.isnat(v) else f"{np.datetime_as_string(v.astype('datetime64[s]'))}Z" for v in sub
+    ]
+    assert format_utc(sub).tolist() == expected
+
+
+def test_format_utc_outside_years_0_to_9999_takes_numpy_text() -> None:
+    for values in (
+        ["-0001-12-31T23:59:59", "10000-01-01T00:00:00", "NaT"],
+        ["0000-01-01T00:00:00", "9999-12-31T23:59:59"],
+        ["-0001-12-31T23:59:59"],
+        ["10000-01-01T00:00:00"],
+    ):
+        arr = np.array(values, "datetime64[s]")
+        text = np.datetime_as_string(arr, unit="s")
+        expected = [None if np.isnat(v) else f"{t}Z" for v, t in zip(arr, text, strict=True)]
+        assert format_utc(arr).tolist() == expected
+
+
 def test_format_utc_leaves_nat_out() -> None:
     arr = np.array(["2025-01-01T00:00:00", "NaT"], dtype="datetime64[s]")
     assert format_utc(arr).tolist() == ["2025-01-01T00:00:00Z", None]
