@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -44,6 +45,19 @@ def _one_process(path: Path) -> tuple[float, int, int]:
     return time.perf_counter() - start, n_issues, n_dups
 
 
+def _local_cluster() -> Any:
+    """A ``LocalCluster``: 2 worker processes on loopback, 1 thread each, no dashboard."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+
+
 def _dask(path: Path, partitions: int, grouped: bool | None) -> tuple[float, int, int]:
     import dask.dataframe as dd
 
@@ -58,7 +72,7 @@ def _dask(path: Path, partitions: int, grouped: bool | None) -> tuple[float, int
 
 def run(lines: int = 4_000_000, partitions: int = 8) -> dict[str, float]:
     """Time the three conversions; prints them and returns the seconds by name."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "orders.parquet"
@@ -68,16 +82,7 @@ def run(lines: int = 4_000_000, partitions: int = 8) -> dict[str, float]:
         ref, issues, dups = _one_process(path)
         print(f"[dask] one process:         {ref:7.1f} s  ({issues} issues, {dups} duplicates)")
         out = {"one_process": ref}
-        with (
-            LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster),
-        ):
+        with _local_cluster() as cluster, Client(cluster):
             for grouped in (False, None):
                 name = "dask_shuffled" if grouped is False else "dask_default"
                 secs, d_issues, d_dups = _dask(path, partitions, grouped)
@@ -103,23 +108,14 @@ def compare_csv(path: Path, partitions: int = 8) -> str:
     (on a shared machine the wall-clock ratio moves with the load; the CPU seconds do not:
     on two free cores Dask takes about its busiest worker's CPU seconds)."""
     import dask.dataframe as dd
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     start, cpu = time.perf_counter(), _cpu()
     events = pd.read_csv(path, dtype=str).seeka.to_events()
     found = (len(events.issues), len(events.duplicates()))
     one, one_cpu = time.perf_counter() - start, _cpu() - cpu
     del events
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with _local_cluster() as cluster, Client(cluster) as client:
         before = client.run(time.process_time)
         start, cpu = time.perf_counter(), _cpu()
         blocksize = max(1, path.stat().st_size // partitions)  # Dask merges the small rest

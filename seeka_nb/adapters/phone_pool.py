@@ -140,6 +140,12 @@ class PhonePool:
                     return
             self._validate_here(pairs)
 
+    def pending(self) -> bool:
+        """Whether the helper is still working on queued pairs (the conversion then does
+        other work first: see :func:`seeka_nb.core.convert.convert`)."""
+        with self._cond:
+            return not self._closing and (bool(self._queue) or self._busy)
+
     def wait(self) -> None:
         """Wait until every queued chunk is validated, by the helper alone while it lives
         (tests and benchmarks; conversion calls the pool, which shares the work)."""

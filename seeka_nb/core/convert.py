@@ -27,6 +27,7 @@ from .amounts import check_value_and_currency, order_amounts
 from .consent_checks import check_consent_column
 from .context import Context, currency_codes, line_dupes
 from .customers import addresses, identity_lists
+from .fragments import OrderParts
 from .grouping import Ragged, first_positions
 from .money import minor_units_of, round_money
 from .ordering import number_orders
@@ -103,7 +104,12 @@ def convert(
     check_value_and_currency(ctx, money, products, cur, first_row, value_expected)
     time_text, dupes = format_utc(time_utc), line_dupes(ctx)
 
-    # --- identity lists: last, so that a phone validator working elsewhere has had time
+    # --- identity lists: last, so that a phone validator working elsewhere has had time;
+    # while it still works, this process makes the bodies' identity-free fragments
+    early = None
+    pending = getattr(phone_validator, "pending", None)
+    if callable(pending) and pending():
+        early = OrderParts(activity_id, time_text, text, money, products)
     with log.insert_at(identity_mark):
         lists = identity_lists(ctx, region, dayfirst, phone_validator)
 
@@ -138,6 +144,7 @@ def convert(
         line_dupes=dupes,
         preset=pre.name,
         level_fields=tuple(ctx.level_fields),
+        order_parts=early,
     )
 
 

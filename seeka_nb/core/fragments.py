@@ -34,7 +34,8 @@ from ..schema import (
     COMMERCE_STRING_FIELDS,
     PRODUCT_FIELDS,
 )
-from .build import OrderTable
+from .lines import Products
+from .table import OrderTable
 
 #: Bodies put together per block (bounds the flat list: ~10,000 events).
 BLOCK_BODIES = 512
@@ -204,6 +205,79 @@ def fuse(parts: list[Part], limit: int) -> list[Part]:
     return out
 
 
+class OrderParts:
+    """The fragments of a table's bodies that do not depend on identities: per order its
+    activity ID, time and commerce fields, per product its fields.
+
+    :class:`FragmentEncoder` makes them when it first encodes; a conversion may make them
+    earlier (while a phone validator works in another process), and the table carries
+    them.  They are used only for the very arrays they were made from (:meth:`fits`): a
+    table derived with other commerce values or products makes its own.
+    """
+
+    def __init__(
+        self,
+        activity_id: np.ndarray,
+        time: np.ndarray,
+        text: Mapping[str, np.ndarray],
+        money: Mapping[str, np.ndarray],
+        products: Products,
+    ) -> None:
+        self._sources = _sources(activity_id, time, text, money, products)
+        n = len(activity_id)
+        every = np.arange(n, dtype=np.int64)
+        commerce = [(k, text[k]) for k in COMMERCE_STRING_FIELDS if k in text]
+        commerce += [(k, money[k]) for k in COMMERCE_MONEY_FIELDS if k in money]
+        c_parts, has_commerce = field_parts(commerce, n)
+        self.p_off = products.offsets
+        self.has_products = np.diff(products.offsets) > 0
+        opener = np.where(self.has_products, np.where(has_commerce, 1, 2), 0)
+        limit = max(4096, n // 8)
+        self.order_parts = [
+            (every, _id_and_time(activity_id, time)),
+            *fuse([*c_parts, constant_part(opener, ["", ',"products":[', '"products":['])], limit),
+        ]
+        n_items = len(products.row_pos)
+        pcols = [(k, products.columns[k]) for k in PRODUCT_FIELDS if k in products.columns]
+        p_parts, _ = field_parts(pcols, n_items, {**products.coded, **products.floats})
+        rank = np.arange(n_items) - np.repeat(products.offsets[:-1], np.diff(products.offsets))
+        self.product_parts = fuse(
+            [constant_part(rank > 0, ["{", "},{"]), *p_parts], max(4096, n_items // 8)
+        )
+
+    @classmethod
+    def of(cls, table: OrderTable) -> OrderParts:
+        """The table's own parts when they fit it, else new ones."""
+        made = table.order_parts
+        if isinstance(made, OrderParts) and made.fits(table):
+            return made
+        return cls(table.activity_id, table.time, table.text, table.money, table.products)
+
+    def fits(self, table: OrderTable) -> bool:
+        """Whether these parts were made from exactly ``table``'s arrays."""
+        now = _sources(table.activity_id, table.time, table.text, table.money, table.products)
+        return len(now) == len(self._sources) and all(
+            a is b for a, b in zip(now, self._sources, strict=True)
+        )
+
+
+def _sources(
+    activity_id: np.ndarray,
+    time: np.ndarray,
+    text: Mapping[str, np.ndarray],
+    money: Mapping[str, np.ndarray],
+    products: Products,
+) -> tuple[object, ...]:
+    """The objects :class:`OrderParts` reads (compared by identity)."""
+    return (
+        activity_id,
+        time,
+        products,
+        *(text.get(k) for k in COMMERCE_STRING_FIELDS),
+        *(money.get(k) for k in COMMERCE_MONEY_FIELDS),
+    )
+
+
 class FragmentEncoder:
     """Encodes the bodies of an :class:`OrderTable` from fragments (module docstring)."""
 
@@ -213,33 +287,13 @@ class FragmentEncoder:
         identity: Callable[[int], dict[str, Any]],
         identity_codes: np.ndarray | None,
     ) -> None:
-        n = table.n_orders
         self._identity = identity
         self._id_codes = identity_codes
         size = 0 if identity_codes is None else int(identity_codes.max(initial=-1)) + 1
         self._id_texts = np.full(size, None, dtype=object)
-        every = np.arange(n, dtype=np.int64)
-        commerce: list[tuple[str, np.ndarray]] = [
-            (k, table.text[k]) for k in COMMERCE_STRING_FIELDS if k in table.text
-        ]
-        commerce += [(k, table.money[k]) for k in COMMERCE_MONEY_FIELDS if k in table.money]
-        c_parts, has_commerce = field_parts(commerce, n)
-        prods = table.products
-        self.p_off = prods.offsets
-        self.has_products = np.diff(prods.offsets) > 0
-        opener = np.where(self.has_products, np.where(has_commerce, 1, 2), 0)
-        limit = max(4096, n // 8)
-        self.order_parts = [
-            (every, _id_and_time(table.activity_id, table.time)),
-            *fuse([*c_parts, constant_part(opener, ["", ',"products":[', '"products":['])], limit),
-        ]
-        n_items = len(prods.row_pos)
-        pcols = [(k, prods.columns[k]) for k in PRODUCT_FIELDS if k in prods.columns]
-        p_parts, _ = field_parts(pcols, n_items, {**prods.coded, **prods.floats})
-        rank = np.arange(n_items) - np.repeat(prods.offsets[:-1], np.diff(prods.offsets))
-        self.product_parts = fuse(
-            [constant_part(rank > 0, ["{", "},{"]), *p_parts], max(4096, n_items // 8)
-        )
+        parts = OrderParts.of(table)
+        self.p_off, self.has_products = parts.p_off, parts.has_products
+        self.order_parts, self.product_parts = parts.order_parts, parts.product_parts
 
     def _fill_identities(self, orders: np.ndarray) -> None:
         """Encode the ``ev.id`` text of each distinct identity among ``orders`` not encoded

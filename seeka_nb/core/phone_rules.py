@@ -8,9 +8,11 @@ the default *phone validator* of :func:`seeka_nb.core.identity.phones`.
 A phone validator is any callable ``(numbers, regions) -> results`` giving exactly
 ``e164_all``'s answers (one per pair, in order); it may also have a
 ``prefetch(numbers, regions)`` method, called early with the likely pairs so that the work
-can start before the answers are needed.  :class:`seeka_nb.adapters.phone_pool.PhonePool`
-is one that runs ``e164_all`` in a helper process.  This module imports nothing from
-``seeka_nb``: the helper process loads it by file path, without pandas.
+can start before the answers are needed, and a ``pending()`` method saying whether that
+work is still going on (the conversion then does other work before asking).
+:class:`seeka_nb.adapters.phone_pool.PhonePool` is one that runs ``e164_all`` in a helper
+process.  This module imports nothing from ``seeka_nb``: the helper process loads it by
+file path, without pandas.
 """
 
 from __future__ import annotations

@@ -3,12 +3,14 @@
 Owns only the shape of what :func:`seeka_nb.core.build.build_table` returns and what
 ``Events``, the body encoders, the duplicates report and the ledger read: arrays with one
 entry per order (unless noted per input row), the products, the issues frame and the
-mapping.  It computes nothing.
+mapping (and, when the conversion made them early, body fragments).  It computes
+nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +18,9 @@ import pandas as pd
 from .grouping import Ragged
 from .lines import Products
 from .mapping import ColumnMapping
+
+if TYPE_CHECKING:
+    from .fragments import OrderParts
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class OrderTable:
     preset: str
     #: order-level fields in the order they were checked (the order of ``conflicts``)
     level_fields: tuple[str, ...] = ()
+    #: the body fragments that do not depend on identities, when the conversion made
+    #: them early (:class:`~seeka_nb.core.fragments.OrderParts`; used only if they fit)
+    order_parts: OrderParts | None = None
 
     @property
     def n_orders(self) -> int:

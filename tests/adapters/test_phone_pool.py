@@ -124,3 +124,14 @@ def test_conversion_with_the_pool_equals_the_serial_one(monkeypatch: pytest.Monk
     got = events._table.lists["phone"]
     assert got.values.tolist() == phones.values.tolist()
     assert got.offsets.tolist() == phones.offsets.tolist()
+
+
+def test_pending_is_true_only_while_the_helper_has_work() -> None:
+    numbers, regions = _pairs(400)
+    with PhonePool(threshold=1, chunk=7) as pool:
+        assert not pool.pending()  # nothing queued
+        pool.prefetch(numbers, regions)
+        assert pool.pending()  # queued chunks (the helper cannot have done 57 yet... or busy)
+        pool.wait()
+        assert not pool.pending()
+    assert not pool.pending()  # closed

@@ -136,3 +136,84 @@ def test_any_selection_of_orders_in_any_order_gives_the_dict_bytes(
         builder = BodyBuilder(table)
         expected = [orjson.dumps(b) for b in builder.bodies(chosen, size)]
         assert list(BodyBuilder(table).encoded_bodies(chosen, size)) == expected
+
+
+class _Working:
+    """A phone validator that says it is still working: the conversion then makes the
+    identity-free body fragments before the identities (as with a busy PhonePool)."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def pending(self) -> bool:
+        self.asked += 1
+        return True
+
+    def __call__(self, numbers: list[str], regions: list[str | None]) -> list[str | None]:
+        from seeka_nb.core.phone_rules import e164_all
+
+        return e164_all(numbers, regions)
+
+
+def _early_table(df: pd.DataFrame, **kw: object):
+    from seeka_nb.core.build import build_table
+
+    working = _Working()
+    table = build_table(df, phone_validator=working, **kw)
+    assert working.asked == 1 and table.order_parts is not None
+    return table
+
+
+@settings(max_examples=25, deadline=None)
+@given(order_tables(), st.sampled_from([1, 7, 20]))
+def test_fragments_made_during_the_conversion_give_the_same_bytes(
+    df: pd.DataFrame, size: int
+) -> None:
+    from seeka_nb.core.body import BodyBuilder
+    from seeka_nb.core.build import build_table
+
+    try:
+        late = build_table(df)
+    except seeka_nb.SeekaError:
+        return
+    early = _early_table(df)
+    assert late.order_parts is None
+    orders = list(range(late.n_orders))
+    expected = [orjson.dumps(b) for b in BodyBuilder(late).bodies(orders, size)]
+    assert list(BodyBuilder(early).encoded_bodies(orders, size)) == expected
+
+
+def test_early_fragments_of_the_varied_frame_are_the_recorded_bytes() -> None:
+    from seeka_nb.core.events import Events
+
+    table = _early_table(varied_frame(), mapping=MAPPING, tz="Australia/Sydney")
+    bodies = list(Events(table).encoded_batches())
+    assert [hashlib.sha256(b).hexdigest() for b in bodies] == _RECORDED
+
+
+def test_early_fragments_are_not_used_for_a_table_with_other_values() -> None:
+    """A table derived from another (other totals, products, IDs) never reuses its parts."""
+    from dataclasses import replace
+
+    from seeka_nb.core.body import BodyBuilder
+    from seeka_nb.core.fragments import OrderParts
+
+    table = _early_table(varied_frame(), mapping=MAPPING, tz="Australia/Sydney")
+    assert OrderParts.of(table) is table.order_parts
+    total = table.money["totalPrice"].copy()
+    total[:] = 1.5
+    changed = [
+        replace(table, money={**table.money, "totalPrice": total}),
+        replace(table, activity_id=table.activity_id.copy()),
+        replace(table, time=table.time.copy()),
+        replace(table, products=replace(table.products)),
+        replace(table, text={**table.text, "currencyCode": table.text["currencyCode"].copy()}),
+    ]
+    for other in changed:
+        assert OrderParts.of(other) is not table.order_parts
+        lazy = replace(other, order_parts=None)
+        orders = list(range(other.n_orders))
+        assert list(BodyBuilder(other).encoded_bodies(orders, 20)) == list(
+            BodyBuilder(lazy).encoded_bodies(orders, 20)
+        )
+    assert b'"totalPrice":1.5' in next(BodyBuilder(changed[0]).encoded_bodies([0], 20))

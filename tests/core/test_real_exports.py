@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from real_expect import CALLS
 
 import seeka_nb
 
@@ -19,15 +20,6 @@ SHOPIFY_FILES = [
     "shopify_orders_export_paramxjyot_head.csv",
     "shopify_orders_export_bibiwatson_excel_resaved_head.csv",
 ]
-SETTINGS = {
-    "shopify_orders_export_bibiwatson_excel_resaved_head.csv": {
-        "tz": "America/Toronto",
-        "mapping": {"totalPrice": None},  # the trimmed export has no money columns
-    },
-    "tiendanube_ventas_Contak-cpu.csv": {"tz": "America/Argentina/Buenos_Aires"},
-    "uci_online_retail_FatymaHassan_head.csv": {"tz": "Europe/London"},
-    "woocommerce_api_orders_shoaibmt.csv": {"tz": "America/New_York", "currency": "USD"},
-}
 
 
 def raw_rows(path: Path) -> list[dict[str, str]]:
@@ -52,7 +44,7 @@ def cents(value: Decimal, places: str = "0.01") -> float:
 
 def convert(real_data: Path, name: str) -> seeka_nb.Events:
     df = seeka_nb.read_orders(real_data / name)
-    return df.seeka.to_events(**SETTINGS.get(name, {}))
+    return df.seeka.to_events(**CALLS[name])  # the analyst's call (real_expect.py)
 
 
 def sent(events: seeka_nb.Events) -> dict[str, dict]:
