@@ -37,14 +37,13 @@ def test_format_utc_fast_path_is_numpy_text_in_every_year(
     seconds: list[int | None], unit: str
 ) -> None:
     arr = np.array(
-        [np.datetime64("NaT") if s is None else np.datetime64(s, "s") for s in seconds],
+        [np.datetime64("NaT", "s") if s is None else np.datetime64(s, "s") for s in seconds],
         dtype="datetime64[s]",
     )
     if unit == "ns":  # nanoseconds reach only 1677-2262
         arr = arr[np.isnat(arr) | ((arr > np.datetime64("1678")) & (arr < np.datetime64("2262")))]
-    sub = (arr.astype(f"datetime64[{unit}]") + np.timedelta64(1, unit) * (unit != "s")).astype(
-        f"datetime64[{unit}]"
-    )
+    step = np.timedelta64(0 if unit == "s" else 1, unit)  # a fraction past the second
+    sub = (arr.astype(f"datetime64[{unit}]") + step).astype(f"datetime64[{unit}]")
     expected = [
         None if np.isnat(v) else f"{np.datetime_as_string(v.astype('datetime64[s]'))}Z" for v in sub
     ]
