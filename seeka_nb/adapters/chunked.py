@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from types import TracebackType
 from typing import IO, Any
@@ -111,24 +111,27 @@ class OrderChunks:
         else:
             frames, found, delimiter = _csv_chunks(src, chunksize, kwargs)
         start, first = 0, True
-        for df in frames:
-            if first and len(df) == 0:
-                raise ValidationError(
-                    f"{src.name} has a header row but no data rows: export the orders again "
-                    "with a date range that contains orders, or check that you picked the "
-                    "right file."
-                )
-            first = False
-            if src.kind == "parquet" and isinstance(df.index, pd.RangeIndex):
-                df.index = pd.RangeIndex(start, start + len(df))
-            start += len(df)
-            finish_frame(df, src, found, delimiter, repair, kwargs)
-            yield df
+        try:
+            for df in frames:
+                if first and len(df) == 0:
+                    raise ValidationError(
+                        f"{src.name} has a header row but no data rows: export the orders "
+                        "again with a date range that contains orders, or check that you "
+                        "picked the right file."
+                    )
+                first = False
+                if src.kind == "parquet" and isinstance(df.index, pd.RangeIndex):
+                    df.index = pd.RangeIndex(start, start + len(df))
+                start += len(df)
+                finish_frame(df, src, found, delimiter, repair, kwargs)
+                yield df
+        finally:  # the reader lets go of the file before close() closes it
+            frames.close()
 
 
 def _csv_chunks(
     source: Source, chunksize: int, kwargs: dict[str, Any]
-) -> tuple[Iterator[pd.DataFrame], Encoding, str]:
+) -> tuple[Generator[pd.DataFrame, None, None], Encoding, str]:
     handle = source.handle
     sample, encoding, delimiter = sniff(source, kwargs)
     options: dict[str, Any] = {"keep_default_na": False, "na_values": [""], "index_col": False}
@@ -141,7 +144,7 @@ def _csv_chunks(
     options.update({k: v for k, v in kwargs.items() if k not in ("dtype", "encoding")})
     handle.seek(source.start + (len(_UTF8_BOM) if skip_bom(sample, encoding.name) else 0))
 
-    def frames() -> Iterator[pd.DataFrame]:
+    def frames() -> Generator[pd.DataFrame, None, None]:
         try:
             reader = pd.read_csv(handle, encoding=encoding.name, chunksize=chunksize, **options)
             with reader:
@@ -167,7 +170,7 @@ def _csv_chunks(
 
 def _parquet_chunks(
     source: Source, chunksize: int, kwargs: dict[str, Any]
-) -> Iterator[pd.DataFrame]:
+) -> Generator[pd.DataFrame, None, None]:
     if importlib.util.find_spec("pyarrow") is None:
         raise ConfigurationError(
             f"{source.name} is a Parquet file; reading it needs pyarrow: "

@@ -14,6 +14,10 @@ import pytest
 import seeka_nb
 from seeka_nb.errors import ConfigurationError, ValidationError
 
+# A chunk reader abandoned mid-file must be closed before its file (pandas 2.2 flushes the
+# handle in close(), which raised in a finaliser once the file was closed first).
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+
 CSV = (
     (
         "Order ID;Created;Email;Ciudad;Total;Zip\n"
