@@ -71,11 +71,15 @@ class Ragged:
 
 
 def ragged(order_of: np.ndarray, values: np.ndarray, n_orders: int) -> Ragged:
-    """Group values by order; within an order, keep their current relative order."""
-    idx = np.argsort(order_of, kind="stable")
-    sorted_orders = order_of[idx]
-    offsets = np.searchsorted(sorted_orders, np.arange(n_orders + 1), side="left")
-    return Ragged(values[idx], offsets.astype(np.int64))
+    """Group values by order (``0 <= order_of < n_orders``); within an order, keep their
+    current relative order.  ``values`` is returned as it is when the rows already are
+    grouped in order (the usual export: no sort, no copy)."""
+    order_of = np.asarray(order_of, dtype=np.int64)
+    offsets = np.zeros(n_orders + 1, dtype=np.int64)
+    np.cumsum(np.bincount(order_of, minlength=n_orders), out=offsets[1:])
+    if order_of.size and (order_of[1:] >= order_of[:-1]).all():
+        return Ragged(values, offsets)
+    return Ragged(values[np.argsort(order_of, kind="stable")], offsets)
 
 
 def distinct_per_order(

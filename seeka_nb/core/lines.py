@@ -192,14 +192,20 @@ def normalise_lines(
     keep = np.flatnonzero(is_product)
     grouped = ragged(order_of[keep], keep, n_orders)
     take = grouped.values
-    columns_out = {k: v[take] for k, v in out.items()}
-    coded_take = {k: (c[take], u) for k, (c, u) in coded_out.items()}
+    if len(keep) == m and take is keep:  # every row a product, rows grouped: arrays as made
+        price_t, qty_t = price, qty
+        columns_out = dict(out)
+        coded_take = dict(coded_out)
+    else:
+        price_t, qty_t = price[take], qty[take]
+        columns_out = {k: v[take] for k, v in out.items()}
+        coded_take = {k: (c[take], u) for k, (c, u) in coded_out.items()}
     floats: dict[str, np.ndarray] = {}
     if "unitPrice" in cols:
         # the caller rounds the prices and makes their Python floats (order_amounts)
-        floats["unitPrice"] = columns_out["unitPrice"] = price[take]
+        floats["unitPrice"] = columns_out["unitPrice"] = price_t
     if "quantity" in cols:
-        q = qty[take]
+        q = qty_t
         okq = ~np.isnan(q)
         whole = q[okq].astype(np.int64)
         found, uniq = pd.factorize(whole)
@@ -212,8 +218,8 @@ def normalise_lines(
     return Products(
         columns_out,
         grouped.offsets,
-        price[take],
-        qty[take],
+        price_t,
+        qty_t,
         row_pos[take],
         "quantity" in cols,
         coded_take,

@@ -15,6 +15,7 @@ from hypothesis.extra.numpy import arrays
 from seeka_nb.core.grouping import (
     distinct_per_order,
     first_occurrences,
+    ragged,
     renumber,
     sorted_unique,
 )
@@ -72,3 +73,23 @@ def test_renumber_is_factorize(codes: np.ndarray) -> None:
     got, got_u = renumber(codes)
     assert got.tolist() == expected.tolist()
     assert got_u.tolist() == np.asarray(uniques).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(np.int64, st.integers(0, 60), elements=st.integers(0, 7)),
+    st.integers(0, 3),
+    st.booleans(),
+)
+def test_ragged_is_a_stable_sort_by_order(order_of: np.ndarray, extra: int, grouped: bool) -> None:
+    """Grouped rows (the fast path, no sort) and shuffled ones give the sorting definition."""
+    if grouped:
+        order_of = np.sort(order_of)
+    n_orders = int(order_of.max(initial=-1)) + 1 + extra
+    values = np.arange(100, 100 + len(order_of))
+    idx = np.argsort(order_of, kind="stable")
+    offsets = np.searchsorted(order_of[idx], np.arange(n_orders + 1), side="left")
+    got = ragged(order_of, values, n_orders)
+    assert got.values.tolist() == values[idx].tolist()
+    assert got.offsets.tolist() == offsets.tolist()
+    assert got.offsets.dtype == np.int64
