@@ -167,10 +167,25 @@ def field_parts(
     return parts, np.asarray(present.any(axis=1), dtype=bool)
 
 
+def _hashed(keys: np.ndarray, size: int) -> bool:
+    """Whether :func:`_combinations` hashes ``keys`` (too many possible keys for a table
+    of flags)."""
+    return size > max(4 * len(keys), 1 << 16)
+
+
+def _surely_more(keys: np.ndarray, size: int, limit: int) -> bool:
+    """Whether ``keys`` certainly hold more than ``limit`` distinct values, judged from a
+    prefix of ``2 * limit`` items (a prefix never has more than the whole): a quarter or
+    less of the work of hashing them all, spent only where that hashing would be needed."""
+    if not _hashed(keys, size) or len(keys) <= 4 * limit:
+        return False
+    return len(pd.unique(keys[: 2 * limit])) > limit
+
+
 def _combinations(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Per item a code and the distinct keys (``0 <= keys < size``), codes into them.
     Few possible keys: marked in a table of ``size`` flags (no hashing); else hashed."""
-    if size > max(4 * len(keys), 1 << 16):
+    if _hashed(keys, size):
         codes, combos = pd.factorize(keys)
         return codes, np.asarray(combos, dtype=np.int64)
     seen = np.zeros(size, dtype=bool)
@@ -192,9 +207,13 @@ def fuse(parts: list[Part], limit: int) -> list[Part]:
     out: list[Part] = []
     idx, table = parts[0]
     for nxt_idx, nxt_table in parts[1:]:
-        codes, combos = _combinations(
-            idx.astype(np.int64) * len(nxt_table) + nxt_idx, len(table) * len(nxt_table)
-        )
+        keys = idx.astype(np.int64) * len(nxt_table) + nxt_idx
+        size = len(table) * len(nxt_table)
+        if _surely_more(keys, size, limit):
+            out.append((idx, table))
+            idx, table = nxt_idx, nxt_table
+            continue
+        codes, combos = _combinations(keys, size)
         if len(combos) <= limit:
             a, b = np.divmod(np.asarray(combos, dtype=np.int64), len(nxt_table))
             idx, table = codes.astype(np.int64), table[a] + nxt_table[b]
