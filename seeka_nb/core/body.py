@@ -28,6 +28,7 @@ from ..schema import (
 )
 from .build import OrderTable
 from .fragments import FragmentEncoder
+from .identity_json import identity_texts
 from .values import is_present
 
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
@@ -160,7 +161,13 @@ class BodyBuilder:
 
     @functools.cached_property
     def _fragments(self) -> FragmentEncoder:
-        return FragmentEncoder(self._table, self.one_identity, self._identity_codes)
+        table = self._table
+        return FragmentEncoder(
+            table,
+            self.one_identity,
+            self._identity_codes,
+            lambda orders: identity_texts(table, orders),
+        )
 
     def identity(self, i: int) -> dict[str, Any]:
         """The ``ev.id`` object of order ``i``."""

@@ -148,13 +148,18 @@ def field_parts(
     first present field; ``""`` where absent), as a :data:`Part`.  Also: which items have
     any field.  ``hints``: per field, what :func:`tokens` may use."""
     hints = hints or {}
-    coded = [tokens(v, hint=hints.get(k)) for k, v in columns]
-    if not coded:
+    return keyed_parts([(k, tokens(v, hint=hints.get(k))) for k, v in columns], n)
+
+
+def keyed_parts(fields: Sequence[tuple[str, Part]], n: int) -> tuple[list[Part], np.ndarray]:
+    """:func:`field_parts` from each field's JSON value texts already made (a
+    :data:`Part`: per item a code into them, ``-1`` where absent)."""
+    if not fields:
         return [], np.zeros(n, dtype=bool)
-    present = np.stack([c >= 0 for c, _ in coded], axis=1)
+    present = np.stack([c >= 0 for _, (c, _) in fields], axis=1)
     first = np.argmax(present, axis=1)
     parts: list[Part] = []
-    for j, ((key, _), (codes, texts)) in enumerate(zip(columns, coded, strict=True)):
+    for j, (key, (codes, texts)) in enumerate(fields):
         m = len(texts)
         label = orjson.dumps(key).decode() + ":"
         table = np.full(2 * m + 1, "", dtype=object)
@@ -305,8 +310,10 @@ class FragmentEncoder:
         table: OrderTable,
         identity: Callable[[int], dict[str, Any]],
         identity_codes: np.ndarray | None,
+        identity_texts: Callable[[np.ndarray], np.ndarray | None] | None = None,
     ) -> None:
         self._identity = identity
+        self._identity_texts = identity_texts
         self._id_codes = identity_codes
         size = 0 if identity_codes is None else int(identity_codes.max(initial=-1)) + 1
         self._id_texts = np.full(size, None, dtype=object)
@@ -323,20 +330,26 @@ class FragmentEncoder:
         need = np.unique(keys)
         need = need[texts[need] == None]  # noqa: E711 - elementwise
         if need.size:
-            owners = _first_orders(keys, orders, need)
-            texts[need] = [
-                _HEAD + orjson.dumps(self._identity(i)).decode() + _PAYLOAD for i in owners.tolist()
-            ]
+            texts[need] = self._heads(_first_orders(keys, orders, need))
 
     def _identities(self, block: np.ndarray) -> np.ndarray:
         """Per order of ``block``: its event's text up to the activity ID, with the ``ev.id``
         JSON (encoded once per distinct identity, by :meth:`bodies`, else per order)."""
         if self._id_codes is not None:
             return self._id_texts[self._id_codes[block]]
-        out = np.empty(len(block), dtype=object)
-        out[:] = [
-            _HEAD + orjson.dumps(self._identity(i)).decode() + _PAYLOAD for i in block.tolist()
-        ]
+        return self._heads(block)
+
+    def _heads(self, orders: np.ndarray) -> np.ndarray:
+        """Per order: its event's text up to the activity ID (column by column when
+        ``identity_texts`` can, else a dict per order)."""
+        texts = None if self._identity_texts is None else self._identity_texts(orders)
+        made: list[str] = (
+            [orjson.dumps(self._identity(i)).decode() for i in orders.tolist()]
+            if texts is None
+            else texts.tolist()
+        )
+        out = np.empty(len(orders), dtype=object)
+        out[:] = [_HEAD + t + _PAYLOAD for t in made]
         return out
 
     def bodies(self, orders: Sequence[int], size: int) -> Iterator[bytes]:
