@@ -14,9 +14,10 @@ caller encodes dicts (``tests/core/test_body_bytes.py`` compares both with the d
 from __future__ import annotations
 
 import numpy as np
+import orjson
 
 from ..schema import IDENTITY_LIST_FIELDS
-from .fragments import Part, keyed_parts, tokens
+from .fragments import Part, keyed_parts, plain_strings, tokens
 from .table import OrderTable
 
 _TEXT_OR_NONE = {str, type(None)}
@@ -43,7 +44,7 @@ def identity_texts(table: OrderTable, orders: np.ndarray) -> np.ndarray | None:
         one = counts == 1
         values = np.full(n, None, dtype=object)
         values[one] = rag.values[rag.offsets[orders[one]]]
-        part = _text_part(values, "[", "]")
+        part = _text_part(values, "[", "]", distinct=False)
         if part is None:
             return None
         fields.append((key, part))
@@ -68,13 +69,27 @@ def identity_texts(table: OrderTable, orders: np.ndarray) -> np.ndarray | None:
     return _wrap(_rows(keyed_parts(fields, n)[0], n), "{", "}")
 
 
-def _text_part(values: np.ndarray, before: str = "", after: str = "") -> Part | None:
+def _text_part(
+    values: np.ndarray, before: str = "", after: str = "", *, distinct: bool = True
+) -> Part | None:
     """The JSON texts of ``str`` values (``None``: absent), each between ``before`` and
-    ``after``; ``None`` when another kind of value is present."""
-    if not set(map(type, values)) <= _TEXT_OR_NONE:
+    ``after``; ``None`` when another kind of value is present.  ``distinct=False`` writes
+    each item's own text instead of hashing the values (when most are distinct anyway:
+    the chosen orders are distinct identities)."""
+    items = values.tolist()
+    if not set(map(type, items)) <= _TEXT_OR_NONE:
         return None
-    codes, texts = tokens(values)
-    return codes, _wrap(texts, before, after) if before or after else texts
+    if distinct:
+        codes, texts = tokens(values)
+        return codes, _wrap(texts, before, after) if before or after else texts
+    codes = np.where(np.asarray(values != None, dtype=bool), np.arange(len(items)), -1)  # noqa: E711
+    present = [v for v in items if v is not None]
+    out = np.empty(len(items), dtype=object)
+    if plain_strings(present):  # the usual case: no escaping
+        out[:] = ["" if v is None else f'{before}"{v}"{after}' for v in items]
+    else:
+        out[:] = ["" if v is None else before + orjson.dumps(v).decode() + after for v in items]
+    return codes.astype(np.int64), out
 
 
 def _rows(parts: list[Part], n: int) -> np.ndarray:

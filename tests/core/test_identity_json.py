@@ -124,3 +124,16 @@ def test_orders_without_an_address_and_values_that_are_not_text() -> None:
     not_text = replace(table, addresses=(odd,))
     assert identity_texts(not_text, np.arange(table.n_orders)) is None
     assert _check(not_text, [4, 6])  # the other orders are still written
+
+
+def test_list_values_that_json_escapes() -> None:
+    from dataclasses import replace
+
+    table = _table(varied_frame(), mapping=MAPPING, tz="Australia/Sydney")
+    names = table.lists["firstName"]
+    values = names.values.copy()
+    odd_names = ['Jo "JJ" \\ Smith\t', "Zoë \u2028", "\x7f", "é", "x"]
+    for i in range(0, len(values), 4):
+        values[i] = odd_names[(i // 4) % len(odd_names)]
+    odd = replace(table, lists={**table.lists, "firstName": replace(names, values=values)})
+    assert _check(odd, list(range(table.n_orders)))
