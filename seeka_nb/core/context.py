@@ -16,7 +16,7 @@ import pycountry
 
 from ..errors import ConfigurationError
 from ..schema import LINE_FIELDS, PRODUCTS_LIST_FIELD
-from .grouping import per_order
+from .grouping import per_order, repeated_in_order
 from .issues import IssueLog
 from .mapping import ColumnMapping
 from .times import format_utc
@@ -207,8 +207,7 @@ def line_dupes(ctx: Context) -> np.ndarray:
     # A duplicate shares its order and its first column's value with another row: only
     # such rows (usually few) are compared on every column.
     first = factorize(ctx.series(used[0]))[0]
-    pair = pd.factorize(codes * (int(first.max(initial=-1)) + 2) + (first + 1))[0]
-    rows = np.flatnonzero((np.bincount(pair)[pair] > 1) & (codes >= 0))
+    rows = np.flatnonzero(repeated_in_order(codes, first))
     out = np.zeros(ctx.n, dtype=bool)
     if rows.size == 0:
         return out

@@ -154,3 +154,35 @@ def renumber(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return codes.astype(np.int64, copy=False), np.arange(int(top[-1]) + 1)
     new, uniques = pd.factorize(codes)
     return new.astype(np.int64, copy=False), np.asarray(uniques)
+
+
+#: Longest order (in rows) that :func:`repeated_in_order` compares by shifts, not hashing.
+SHIFT_RUNS = 16
+
+
+def repeated_in_order(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Rows of an order (``codes >= 0``) that share their ``values`` code (``-1``, no
+    value, included) with another row of the same order: what hashing ``(order, value)``
+    pairs gives.
+
+    When every order's rows are adjacent (the usual export) and no order has more than
+    :data:`SHIFT_RUNS` rows, each row is compared with the next few rows instead: a few
+    vectorised comparisons, no hash table of a million pairs.
+    """
+    sel = np.flatnonzero(codes >= 0)
+    c, v = codes[sel], values[sel]
+    out = np.zeros(len(codes), dtype=bool)
+    if sel.size < 2:
+        return out
+    longest = int(np.bincount(c).max())
+    if longest <= SHIFT_RUNS and (c[1:] >= c[:-1]).all():
+        hit = np.zeros(len(c), dtype=bool)
+        for d in range(1, longest):
+            same = (c[d:] == c[:-d]) & (v[d:] == v[:-d])
+            hit[d:] |= same
+            hit[:-d] |= same
+    else:
+        pair = pd.factorize(c * (int(v.max(initial=-1)) + 2) + (v + 1))[0]
+        hit = np.bincount(pair)[pair] > 1
+    out[sel] = hit
+    return out

@@ -17,6 +17,7 @@ from seeka_nb.core.grouping import (
     first_occurrences,
     ragged,
     renumber,
+    repeated_in_order,
     sorted_unique,
 )
 
@@ -93,3 +94,22 @@ def test_ragged_is_a_stable_sort_by_order(order_of: np.ndarray, extra: int, grou
     assert got.values.tolist() == values[idx].tolist()
     assert got.offsets.tolist() == offsets.tolist()
     assert got.offsets.dtype == np.int64
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-1, 6), st.integers(-1, 3)), max_size=60),
+    st.sampled_from(["grouped", "as drawn", "one long order"]),
+)
+def test_repeated_in_order_is_the_hashed_pairs(rows: list[tuple[int, int]], shape: str) -> None:
+    """Adjacent orders (compared by shifts) and any other layout (hashed) give the rows
+    whose (order, value) pair occurs more than once, rows of no order left out."""
+    if shape == "grouped":
+        rows = sorted(rows, key=lambda r: r[0])
+    elif shape == "one long order":
+        rows = [(0, v) for _, v in rows] + [(0, 3)] * 20  # longer than the shift limit
+    codes = np.array([c for c, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.int64)
+    pairs = list(zip(codes.tolist(), values.tolist(), strict=True))
+    expected = [c >= 0 and pairs.count((c, v)) > 1 for c, v in pairs]
+    assert repeated_in_order(codes, values).tolist() == expected
