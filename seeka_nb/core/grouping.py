@@ -18,8 +18,14 @@ _BIG = np.iinfo(np.int64).max
 def first_positions(codes: np.ndarray, present: np.ndarray, n_orders: int) -> np.ndarray:
     """Per order, the first row position where ``present`` holds (``-1`` if none)."""
     sel = np.flatnonzero(present & (codes >= 0))
+    c = codes[sel]
+    if (c[1:] >= c[:-1]).all():  # orders in row order (the usual export): where c changes
+        first = np.full(n_orders, -1, dtype=np.int64)
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if c.size else c
+        first[c[starts]] = sel[starts]
+        return first
     first = np.full(n_orders, _BIG, dtype=np.int64)
-    np.minimum.at(first, codes[sel], sel)
+    np.minimum.at(first, c, sel)
     first[first == _BIG] = -1
     return first
 
@@ -49,6 +55,8 @@ def per_order(
     has = first >= 0
     out[has] = values[first[has]]
     sel = np.flatnonzero(present & (codes >= 0))
+    if sel.size == len(values):  # every row has a value and an order: no gathering
+        return OrderValue(out, np.asarray(values != out[codes], dtype=bool))
     conflicts = np.zeros(len(values), dtype=bool)
     if sel.size:
         conflicts[sel] = values[sel] != out[codes[sel]]

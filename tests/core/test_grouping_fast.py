@@ -15,6 +15,8 @@ from hypothesis.extra.numpy import arrays
 from seeka_nb.core.grouping import (
     distinct_per_order,
     first_occurrences,
+    first_positions,
+    per_order,
     ragged,
     renumber,
     repeated_in_order,
@@ -113,3 +115,33 @@ def test_repeated_in_order_is_the_hashed_pairs(rows: list[tuple[int, int]], shap
     pairs = list(zip(codes.tolist(), values.tolist(), strict=True))
     expected = [c >= 0 and pairs.count((c, v)) > 1 for c, v in pairs]
     assert repeated_in_order(codes, values).tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-1, 5), st.integers(0, 2), st.booleans()), max_size=40),
+    st.booleans(),
+)
+def test_first_positions_and_per_order_values(rows: list[tuple], grouped: bool) -> None:
+    """Orders in row order (no scatter-min) and any order of rows give, per order, its
+    first row with a value, that row's value, and the rows that differ from it."""
+    if grouped:
+        rows = sorted(rows, key=lambda r: r[0])
+    codes = np.array([r[0] for r in rows], dtype=np.int64)
+    values = np.array([r[1] for r in rows], dtype=np.int64)
+    present = np.array([r[2] for r in rows], dtype=bool)
+    n_orders = 7
+    expected = [
+        min((i for i, r in enumerate(rows) if r[0] == o and r[2]), default=-1)
+        for o in range(n_orders)
+    ]
+    assert first_positions(codes, present, n_orders).tolist() == expected
+    res = per_order(codes, values, present, n_orders, fill=-9)
+    assert res.values.tolist() == [values[i] if i >= 0 else -9 for i in expected]
+    conflicts = [c >= 0 and p and v != values[expected[c]] for c, v, p in rows]
+    assert res.conflicts.tolist() == conflicts
+    everything = per_order(codes.clip(0), values, np.ones(len(rows), bool), n_orders, fill=-9)
+    firsts = first_positions(codes.clip(0), np.ones(len(rows), bool), n_orders)
+    assert everything.conflicts.tolist() == [
+        v != values[firsts[c]] for c, v in zip(codes.clip(0).tolist(), values.tolist(), strict=True)
+    ]
