@@ -15,11 +15,17 @@ import pandas as pd
 _BIG = np.iinfo(np.int64).max
 
 
+def in_row_order(order_codes: np.ndarray) -> bool:
+    """Whether orders come one after the other (codes never decrease): each order's rows
+    are then adjacent, which lets the helpers below skip sorting and hashing."""
+    return bool((order_codes[1:] >= order_codes[:-1]).all())
+
+
 def first_positions(codes: np.ndarray, present: np.ndarray, n_orders: int) -> np.ndarray:
     """Per order, the first row position where ``present`` holds (``-1`` if none)."""
     sel = np.flatnonzero(present & (codes >= 0))
     c = codes[sel]
-    if (c[1:] >= c[:-1]).all():  # orders in row order (the usual export): where c changes
+    if in_row_order(c):  # the usual export: each order's first row is where c changes
         first = np.full(n_orders, -1, dtype=np.int64)
         starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if c.size else c
         first[c[starts]] = sel[starts]
@@ -85,7 +91,7 @@ def ragged(order_of: np.ndarray, values: np.ndarray, n_orders: int) -> Ragged:
     order_of = np.asarray(order_of, dtype=np.int64)
     offsets = np.zeros(n_orders + 1, dtype=np.int64)
     np.cumsum(np.bincount(order_of, minlength=n_orders), out=offsets[1:])
-    if order_of.size and (order_of[1:] >= order_of[:-1]).all():
+    if order_of.size and in_row_order(order_of):
         return Ragged(values, offsets)
     return Ragged(values[np.argsort(order_of, kind="stable")], offsets)
 
@@ -183,7 +189,7 @@ def repeated_in_order(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
     if sel.size < 2:
         return out
     longest = int(np.bincount(c).max())
-    if longest <= SHIFT_RUNS and (c[1:] >= c[:-1]).all():
+    if longest <= SHIFT_RUNS and in_row_order(c):
         hit = np.zeros(len(c), dtype=bool)
         for d in range(1, longest):
             same = (c[d:] == c[:-d]) & (v[d:] == v[:-d])

@@ -2,8 +2,11 @@
 
 :func:`identity_texts` gives, for chosen orders, exactly the text ``orjson.dumps`` writes
 for :meth:`seeka_nb.core.body.BodyBuilder.identity` of each, without a dict per order:
-each field's values are encoded once per distinct value (:func:`~.fragments.tokens`) and
-put together with :func:`~.fragments.keyed_parts`, as the bodies' other fragments are.
+profile ID, address and consent values are encoded once per distinct value
+(:func:`~.fragments.tokens`), identity arrays once per chosen order (the orders asked for
+are distinct identities: hashing their emails would find almost no repeats), and the
+fields are put together with :func:`~.fragments.keyed_parts`, as the bodies' other
+fragments are.
 
 It covers the usual identities: at most one value per identity array and order, at most
 one address set, and text (or nothing) in every field.  Anything else (two emails in one
@@ -89,7 +92,7 @@ def _text_part(
         out[:] = ["" if v is None else f'{before}"{v}"{after}' for v in items]
     else:
         out[:] = ["" if v is None else before + orjson.dumps(v).decode() + after for v in items]
-    return codes.astype(np.int64), out
+    return codes, out
 
 
 def _rows(parts: list[Part], n: int) -> np.ndarray:
