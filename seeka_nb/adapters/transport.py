@@ -1,7 +1,7 @@
 """HTTP transport to Seeka's ingest endpoint (layer 3): one seam for every request.
 
-``HttpxTransport`` posts encoded bodies with an ``httpx.AsyncClient`` (TLS verification on,
-redirects never followed, so the key never goes to another host), reads at most
+``HttpxTransport`` posts encoded bodies through an ``httpx`` transport (TLS verification
+on, redirects never followed, so the key never goes to another host), reads at most
 ``MAX_RESPONSE_BODY_RECORDED`` bytes of any answer, and turns network failures into a
 :class:`TransportFailure` with a kind the send pipeline classifies (``timeout``,
 ``connect``, ``reset``, ``network``, ``proxy``; ``tls`` when the server's certificate is not
@@ -12,6 +12,13 @@ and headers are in, the status is the answer: a body cut short by the deadline o
 connection is kept as far as it was read (a 202 whose body never finished is still an
 acceptance; retrying it would only send the events twice). Tests inject their own ``httpx``
 transport (or a whole :class:`Transport`) to reach the local sandbox or to script failures.
+
+Requests go straight to the transport (``handle_async_request``, httpx's public transport
+API), not through ``AsyncClient.send``: a send posts thousands of requests, and the
+client's layers (URL merging, cookies, the auth and redirect machinery, event hooks) cost
+about a third of httpx's time per request, for features this endpoint never uses.  What
+the client would add is added here: its default headers, the per-operation timeouts, the
+proxy and TLS settings of its transport.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +35,13 @@ import httpx
 from ..schema import HEADER_RETRY_AFTER, HEADER_RETRY_AFTER_MS, MAX_RESPONSE_BODY_RECORDED
 
 _KEPT_HEADERS = (HEADER_RETRY_AFTER, HEADER_RETRY_AFTER_MS, "Content-Type", "Location")
+#: The headers ``httpx.AsyncClient`` sends by default (the request's own ones come after).
+_CLIENT_HEADERS = {
+    "Accept": "*/*",
+    "Accept-Encoding": "gzip, deflate",
+    "Connection": "keep-alive",
+    "User-Agent": f"python-httpx/{httpx.__version__}",
+}
 
 
 @dataclass(frozen=True)
@@ -74,22 +88,6 @@ def _tls_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
     return None
 
 
-class _RevealAtSend(httpx.Auth):
-    """Adds the secret headers (values with a ``reveal()``, e.g. the key) to the request
-    as it is written, and takes them off again once the answer is in: no frame of ours
-    holds the key in clear while a request is in flight."""
-
-    def __init__(self, hidden: Mapping[str, object]) -> None:
-        self._hidden = hidden
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        for name, secret in self._hidden.items():
-            request.headers[name] = secret.reveal()  # type: ignore[attr-defined]
-        yield request
-        for name in self._hidden:
-            request.headers.pop(name, None)
-
-
 def split_headers(headers: Mapping[str, object]) -> tuple[dict[str, str], dict[str, object]]:
     """Plain header values, and the secret ones (kept wrapped until the request is sent)."""
     plain = {k: v for k, v in headers.items() if isinstance(v, str)}
@@ -117,7 +115,7 @@ def _classify(exc: httpx.HTTPError) -> TransportFailure:
 
 
 class HttpxTransport:
-    """:class:`Transport` over ``httpx.AsyncClient`` (see the module docstring)."""
+    """:class:`Transport` over an ``httpx`` transport (see the module docstring)."""
 
     def __init__(
         self,
@@ -128,28 +126,44 @@ class HttpxTransport:
         proxy: str | None = None,
         verify: ssl.SSLContext | bool = True,
     ) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            verify=verify,
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            transport=transport,
-            proxy=proxy,
-            trust_env=False,
-        )
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(
+                verify=verify,
+                limits=httpx.Limits(
+                    max_connections=max_connections, max_keepalive_connections=max_connections
+                ),
+                proxy=proxy,
+                trust_env=False,
+            )
+        self._transport = transport
         self._timeout = timeout
+        self._timeouts = httpx.Timeout(timeout).as_dict()
+        self._urls: dict[str, httpx.URL] = {}  # parsed once per endpoint
+
+    def _url(self, url: str) -> httpx.URL:
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = self._urls[url] = httpx.URL(url)
+        return parsed
 
     async def post(
         self, url: str, content: bytes | memoryview, headers: Mapping[str, object]
     ) -> Response:
         deadline = asyncio.get_running_loop().time() + self._timeout
         plain, hidden = split_headers(headers)
-        request = self._client.build_request("POST", url, content=bytes(content), headers=plain)
+        try:
+            request = httpx.Request(
+                "POST",
+                self._url(url),
+                headers={**_CLIENT_HEADERS, **plain},
+                content=bytes(content),
+                extensions={"timeout": self._timeouts},
+            )
+        except httpx.HTTPError as exc:  # an URL httpx cannot send to
+            raise _classify(exc) from None
         try:
             async with asyncio.timeout_at(deadline):
-                answer = await self._client.send(request, stream=True, auth=_RevealAtSend(hidden))
+                answer = await self._send(request, hidden)
         except TimeoutError:
             raise TransportFailure(
                 "timeout", f"no complete answer within {self._timeout:g}s"
@@ -171,5 +185,17 @@ class HttpxTransport:
                 await answer.aclose()
         return Response(answer.status_code, kept, bytes(body[:MAX_RESPONSE_BODY_RECORDED]))
 
+    async def _send(self, request: httpx.Request, hidden: Mapping[str, object]) -> httpx.Response:
+        """Send ``request`` with the secret headers (values with a ``reveal()``, e.g. the
+        key) added as it is written and taken off again once the answer is in: no frame of
+        ours holds the key in clear while a request is in flight."""
+        for name, secret in hidden.items():
+            request.headers[name] = secret.reveal()  # type: ignore[attr-defined]
+        try:
+            return await self._transport.handle_async_request(request)
+        finally:
+            for name in hidden:
+                request.headers.pop(name, None)
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
