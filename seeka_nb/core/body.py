@@ -233,6 +233,11 @@ class BodyBuilder:
             }
         }
 
+    def event_texts(self, orders: Sequence[int]) -> list[bytes]:
+        """Each order's event as JSON: the bytes ``orjson.dumps`` gives for :meth:`event`,
+        put together from fragments (no dict per event)."""
+        return self._fragments.event_texts(orders)
+
     def bodies(self, orders: Sequence[int], size: int) -> Iterator[dict[str, Any]]:
         """Request bodies ``{"data": [...]}`` of at most ``size`` (≤ 20) events."""
         size = max(1, min(int(size), MAX_EVENTS_PER_REQUEST))
@@ -304,10 +309,45 @@ def encode(body: object) -> bytes:
     return orjson.dumps(body)
 
 
-def payload_hash(event: object) -> str:
-    """A stable fingerprint of one event: SHA-256 of its canonical JSON (sorted keys).
+#: How a payload hash over the event's JSON as sent begins (see :func:`event_hash`).
+HASH_V2 = "v2:"
 
-    The ledger keeps it instead of the event, so a re-run can tell "already sent" from
-    "changed since it was sent" without storing any personal data.
+
+def payload_hash(event: object) -> str:
+    """The first fingerprint of an event (v1): SHA-256 of its canonical JSON (sorted keys).
+
+    Ledgers written before :func:`event_hash` hold these; :func:`same_payload` still
+    compares with them, so an upgrade does not make every order look changed.
     """
     return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def event_hash(text: bytes) -> str:
+    """A stable fingerprint of one event (v2): ``v2:`` + SHA-256 of its JSON exactly as it
+    is sent (``text``: :meth:`BodyBuilder.event_texts`), first 32 hex digits.
+
+    The ledger keeps it instead of the event, so a re-run can tell "already sent" from
+    "changed since it was sent" without storing any personal data.  Hashing the bytes
+    being sent costs no second encoding; if the bytes of an unchanged event ever change
+    (a new field order), the hash gets a new version and :func:`same_payload` learns to
+    compare with this one.
+    """
+    return HASH_V2 + hashlib.sha256(text).hexdigest()[:32]
+
+
+def same_payload(previous: str, text: bytes) -> bool:
+    """Whether ``previous`` (a hash from the ledger, v1 or v2) fingerprints the event
+    whose JSON is ``text``."""
+    if previous.startswith(HASH_V2):
+        return previous == event_hash(text)
+    return previous == payload_hash(orjson.loads(text))
+
+
+#: A request body is its events' JSON texts between these two.
+BODY_START, BODY_END = b'{"data":[', b"]}"
+
+
+def join_events(texts: Sequence[bytes]) -> bytes:
+    """The request body of events given as JSON texts: the bytes :func:`encode` gives for
+    ``{"data": [the events as dicts]}``."""
+    return BODY_START + b",".join(texts) + BODY_END

@@ -361,6 +361,12 @@ class FragmentEncoder:
         for b0 in range(0, len(chosen), step):
             yield from self._block(chosen[b0 : b0 + step], size)
 
+    def event_texts(self, orders: Sequence[int]) -> list[bytes]:
+        """Each order's event as JSON bytes: its one-event body without the body's start
+        and end (``{"data":[`` and ``]}``)."""
+        head, tail = len(_PREFIX[0]), -len(_TAIL[1]) + len(_TAIL[0])
+        return [body[head:tail] for body in self.bodies(orders, 1)]
+
     def _block(self, block: np.ndarray, size: int) -> Iterator[bytes]:
         n = len(block)
         k, m = len(self.order_parts), len(self.product_parts)

@@ -22,7 +22,7 @@ import asyncio
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,11 +49,12 @@ HELD_ELSEWHERE = (
 
 @dataclass
 class Item:
-    """One order in flight: its position in the table, event dict and payload hash."""
+    """One order in flight: its position in the table, event JSON and payload hash."""
 
     order: int
-    #: personal data: never in a traceback; ``None`` in a dry run until it is encoded
-    event: dict[str, Any] | None = field(repr=False)
+    #: the event's JSON as posted; personal data: never in a traceback; ``None`` in a dry
+    #: run until it is encoded
+    event: bytes | None = field(repr=False)
     digest: str = field(repr=False)
 
 

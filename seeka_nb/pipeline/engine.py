@@ -42,7 +42,7 @@ import numpy as np
 from ..adapters.ledger import Ledger, LedgerError, Scope
 from ..adapters.pacing import Clock, RateLimiter, Sleep
 from ..adapters.transport import Transport
-from ..core.body import encode, payload_hash
+from ..core.body import event_hash, join_events, same_payload
 from ..core.events import Events
 from ..credentials import Credentials
 from ..schema import MAX_EVENTS_PER_REQUEST
@@ -57,6 +57,9 @@ from .posting import Posting
 from .progress import Progress
 
 log = logging.getLogger(__name__)
+
+#: Orders whose events are encoded together (from fragments) as a send takes them.
+EVENT_CHUNK = 500
 
 
 class Engine(Posting):
@@ -223,43 +226,54 @@ class Engine(Posting):
     def _batches(self, todo: list[int], acked: dict[str, str]) -> Iterator[list[Item]]:
         """The run's batches: the orders carried in first, 20 a batch; the last, partly
         full one kept in ``leftover`` when ``carry_out`` (a stream's next chunk fills it).
-        A dry run builds no event it need not compare with the ledger (``Item.event`` is
-        ``None``: :meth:`_dry_run` encodes those orders' bodies in one go)."""
+        Events are encoded ``EVENT_CHUNK`` orders at a time, from fragments (their JSON is
+        what is posted and what the payload hash covers).  A dry run encodes no event it
+        need not compare with the ledger (``Item.event`` is ``None``: :meth:`_dry_run`
+        encodes those orders' bodies in one go)."""
         builder = self.events._builder
+        aid = self.table.activity_id
         resend = self.opt.resend
         items: list[Item] = list(self._carried)
         hashed = self.ledger is not None  # the digest only serves the ledger
         lazy = self.opt.dry_run
-        for i in todo:
-            previous = acked.get(self.table.activity_id[i]) if acked else None
-            if lazy and previous is None:
-                items.append(Item(int(i), None, ""))
+        for k in range(0, len(todo), EVENT_CHUNK):
+            chunk = todo[k : k + EVENT_CHUNK]
+            previous = [acked.get(aid[i]) for i in chunk] if acked else [None] * len(chunk)
+            if lazy:  # only the orders to compare with the ledger
+                need = [i for i, p in zip(chunk, previous, strict=True) if p is not None]
+                made = dict(zip(need, builder.event_texts(need), strict=True)) if need else {}
+                texts: list[bytes | None] = [made.get(i) for i in chunk]
+            else:
+                texts = list(builder.event_texts(chunk))
+            for i, before, text in zip(chunk, previous, texts, strict=True):
+                if text is None:  # a dry run's order without a previous hash
+                    items.append(Item(i, None, ""))
+                else:
+                    if before is not None and resend != "all" and self._compared(i, before, text):
+                        continue
+                    items.append(Item(i, text, event_hash(text) if hashed else ""))
                 if len(items) == MAX_EVENTS_PER_REQUEST:
                     yield items
                     items = []
-                continue
-            event = builder.event(int(i))
-            digest = payload_hash(event) if hashed else ""
-            if previous is not None and resend != "all":
-                if previous == digest:
-                    self.status[i] = "already_sent"
-                    self._advance(1)
-                    continue
-                if resend == "none":
-                    self.status[i] = "changed"
-                    self.error[i] = (
-                        "changed since it was sent; pass resend='changed' to send the new version"
-                    )
-                    self._advance(1)
-                    continue
-            items.append(Item(int(i), event, digest))
-            if len(items) == MAX_EVENTS_PER_REQUEST:
-                yield items
-                items = []
         if items and self.carry_out:
             self.leftover = items  # the next chunk's orders fill this batch up
         elif items:
             yield items
+
+    def _compared(self, i: int, previous: str, text: bytes) -> bool:
+        """Settle order ``i`` acknowledged before with hash ``previous`` (v1 or v2) when it
+        is not to be sent again: True when it ends ``already_sent`` or ``changed``."""
+        if same_payload(previous, text):
+            self.status[i] = "already_sent"
+        elif self.opt.resend == "none":
+            self.status[i] = "changed"
+            self.error[i] = (
+                "changed since it was sent; pass resend='changed' to send the new version"
+            )
+        else:
+            return False
+        self._advance(1)
+        return True
 
     def _dry_run(self, todo: list[int], acked: dict[str, str]) -> None:
         """A dry run: the batches of :meth:`_batches` - the very grouping a send makes,
@@ -281,9 +295,11 @@ class Engine(Posting):
             run = []
             self._dry_bodies(builder, items)
         self._dry_bodies(builder, run)
-        for it in self.leftover:  # the next chunk has another builder: its events now
-            if it.event is None:
-                it.event = builder.event(it.order)
+        late = [it for it in self.leftover if it.event is None]
+        if late:  # the next chunk has another builder: their events now
+            texts = builder.event_texts([it.order for it in late])
+            for it, text in zip(late, texts, strict=True):
+                it.event = text
 
     def _dry_bodies(self, builder: Any, batch: list[int] | list[Item]) -> None:
         """Number and encode the bodies of ``batch`` (orders in twenties, or one batch)."""
@@ -293,8 +309,10 @@ class Engine(Posting):
         if isinstance(batch[0], Item):
             items = batch
             orders = np.array([it.order for it in items], dtype=np.int64)
-            events = [builder.event(it.order) if it.event is None else it.event for it in items]
-            bodies: Iterable[bytes] = [encode({"data": events})]
+            missing = [it.order for it in items if it.event is None]
+            made = iter(builder.event_texts(missing) if missing else ())
+            texts = [next(made) if it.event is None else it.event for it in items]
+            bodies: Iterable[bytes] = [join_events(texts)]
             size = len(items)
         else:
             orders = np.asarray(batch, dtype=np.int64)

@@ -20,11 +20,12 @@ import logging
 import random
 
 import numpy as np
+import orjson
 
 from ..adapters.ledger import LedgerError
 from ..adapters.pacing import RateLimiter, Sleep, backoff, retry_after_seconds
 from ..adapters.transport import Transport, TransportFailure
-from ..core.body import encode
+from ..core.body import join_events
 from ..credentials import Credentials
 from ..schema import ACCEPTED_STATUS, AUTH_STATUSES, REJECTED_STATUSES, TRANSIENT_STATUSES
 from .answers import answer_name
@@ -96,7 +97,7 @@ class Posting(Bookkeeping):
 
     async def _post(self, items: list[Item]) -> None:
         # a memoryview: its repr shows no personal data (tracebacks with locals)
-        content = memoryview(encode({"data": [it.event for it in items]}))
+        content = memoryview(join_events([it.event for it in items if it.event is not None]))
         # The key stays inside Credentials' SecretKey: the transport reveals it only while
         # it writes the request (no frame of ours holds it in clear).
         headers = self.creds.request_headers()
@@ -141,7 +142,8 @@ class Posting(Bookkeeping):
                 if status == ACCEPTED_STATUS:
                     return await self._finish(items, "sent", status, None)
                 try:
-                    error = describe(response, [it.event for it in items if it.event is not None])
+                    # inline: no local of this frame holds the decoded events (tracebacks)
+                    error = describe(response, [orjson.loads(it.event) for it in items if it.event])
                 except Exception:  # never let a body end the send
                     error = f"HTTP {status} (unreadable answer)"
                 if status in AUTH_STATUSES:

@@ -21,6 +21,7 @@ from test_properties import order_tables
 from varied_frame import MAPPING, varied_frame
 
 import seeka_nb
+from seeka_nb.core.body import event_hash, join_events, payload_hash, same_payload
 
 # sha256 of each body of varied_frame() at 20 events per body, recorded from the code of
 # main at b8fa4d7 (dict per event, then orjson) before the fragment encoder existed.
@@ -217,3 +218,47 @@ def test_early_fragments_are_not_used_for_a_table_with_other_values() -> None:
             BodyBuilder(lazy).encoded_bodies(orders, 20)
         )
     assert b'"totalPrice":1.5' in next(BodyBuilder(changed[0]).encoded_bodies([0], 20))
+
+
+# --- events one by one, as a send posts them (issue 17) ------------------------------------
+
+
+def _event_checks(events) -> None:
+    builder = events._builder
+    orders = events._send.tolist()
+    shuffled = random.Random(3).sample(orders, len(orders))
+    texts = builder.event_texts(shuffled)
+    assert texts == [orjson.dumps(builder.event(i)) for i in shuffled]
+    for size in (1, 7, 20):  # bodies put together from the texts are the reference's bytes
+        joined = [join_events(texts[k : k + size]) for k in range(0, len(texts), size)]
+        assert joined == [
+            orjson.dumps({"data": [builder.event(i) for i in shuffled[k : k + size]]})
+            for k in range(0, len(shuffled), size)
+        ]
+    for i, text in zip(shuffled, texts, strict=True):
+        # a v1 hash (ledgers written before v2) is recognised from the text
+        legacy = payload_hash(builder.event(i))
+        assert same_payload(legacy, text) and same_payload(event_hash(text), text)
+        assert not same_payload(legacy[:-1] + "x", text)
+
+
+def test_event_texts_are_the_dict_bytes_and_compare_with_both_hash_versions() -> None:
+    _event_checks(_events())
+
+
+@settings(max_examples=25, deadline=None)
+@given(order_tables())
+def test_event_texts_are_the_dict_bytes_on_generated_tables(df: pd.DataFrame) -> None:
+    _event_checks(df.seeka.to_events())
+
+
+def test_event_hash_is_versioned_and_fingerprints_the_bytes() -> None:
+    text = b'{"ev":{"id":{},"payload":{"activityId":"A1"}}}'
+    digest = event_hash(text)
+    assert digest == "v2:" + hashlib.sha256(text).hexdigest()[:32]
+    assert digest != event_hash(text.replace(b"A1", b"A2"))
+    v1 = payload_hash(orjson.loads(text))
+    assert len(v1) == 32 and not v1.startswith("v2:")
+    assert not same_payload(digest, text.replace(b"A1", b"A2"))
+    assert not same_payload(v1, text.replace(b"A1", b"A2"))
+    assert join_events([]) == orjson.dumps({"data": []})

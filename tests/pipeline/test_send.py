@@ -14,9 +14,10 @@ from send_helpers import KEY, FakeTime
 
 import seeka_nb
 from seeka_nb import Credentials, Sandbox, SendInterrupted
-from seeka_nb.adapters.ledger import Ledger, Scope
+from seeka_nb.adapters.ledger import Ledger, Outcome, Scope
 from seeka_nb.adapters.sandbox import check_body, only_errors
 from seeka_nb.adapters.transport import HttpxTransport, Response, Transport
+from seeka_nb.core.body import event_hash, payload_hash
 from seeka_nb.errors import SendError
 from seeka_nb.pipeline.report import STATUSES
 from seeka_nb.pipeline.runner import Seams
@@ -68,6 +69,60 @@ def test_changed_payload_is_held_back_unless_asked(creds, sandbox, seams, ledger
     again = changed.seeka.send(creds, ledger=ledger_path, resend="changed", _seams=seams)
     assert again.counts["sent"] == 1
     assert sandbox.stats()["duplicates"] == 1  # Seeka saw the ID twice; we asked for it
+
+
+def test_ledger_holds_v2_hashes_of_the_bytes_posted(events, creds, sandbox, seams, ledger_path):
+    events.send(creds, ledger=ledger_path, _seams=seams)
+    with Ledger(ledger_path) as ledger:
+        recorded = dict(ledger.sent()[["activity_id", "payload_hash"]].to_numpy().tolist())
+    posted = {e["ev"]["payload"]["activityId"]: event_hash(orjson.dumps(e)) for e in sandbox.events}
+    assert recorded == posted and len(posted) == SENDABLE
+    assert all(h.startswith("v2:") for h in recorded.values())
+
+
+def _v1_ledger(path: Path, creds: Credentials, events: seeka_nb.Events) -> None:
+    """A ledger as an earlier seeka_nb left it: every order acknowledged with the v1 hash
+    (sorted-key JSON of the event dict)."""
+    with Ledger(path) as ledger:
+        scope = Scope(creds.endpoint, creds.org_id, creds.key_fingerprint)
+        run = ledger.start_run(scope, package_version="0.1.0", n_orders=len(events))
+        evs = events.to_list()
+        ids = [e["ev"]["payload"]["activityId"] for e in evs]
+        ledger.claim(scope, run, ids)
+        ledger.record(
+            scope,
+            run,
+            [
+                Outcome(i, payload_hash(e), "sent", 202, 1, None)
+                for i, e in zip(ids, evs, strict=True)
+            ],
+        )
+        ledger.finish_run(run, {"sent": len(ids)})
+
+
+def test_a_ledger_of_v1_hashes_still_knows_what_was_sent(creds, sandbox, seams, ledger_path):
+    df = seeka_nb.sample_orders()
+    _v1_ledger(ledger_path, creds, df.seeka.to_events())
+    again = df.seeka.send(creds, ledger=ledger_path, _seams=seams)
+    assert again.counts["already_sent"] == SENDABLE and sandbox.stats()["requests"] == 0
+    dry = df.seeka.send(creds, ledger=ledger_path, dry_run=True, _seams=seams)
+    assert dry.counts["already_sent"] == SENDABLE
+    changed = df.copy()
+    changed.loc[changed["order_id"] == "1001", "unit_price"] = 41.0
+    report = changed.seeka.send(creds, ledger=ledger_path, _seams=seams)
+    assert report.counts["changed"] == 1 and report.counts["already_sent"] == SENDABLE - 1
+    resent = changed.seeka.send(creds, ledger=ledger_path, resend="changed", _seams=seams)
+    assert resent.counts["sent"] == 1 and resent.counts["already_sent"] == SENDABLE - 1
+    with Ledger(ledger_path) as ledger:
+        hashes = ledger.sent().set_index("activity_id")["payload_hash"]
+    assert hashes["1001"].startswith("v2:") and not hashes["1002"].startswith("v2:")
+
+
+def test_resend_all_sends_acknowledged_orders_again(events, creds, sandbox, seams, ledger_path):
+    events.send(creds, ledger=ledger_path, _seams=seams)
+    again = events.send(creds, ledger=ledger_path, resend="all", _seams=seams)
+    assert again.counts["sent"] == SENDABLE and again.counts["already_sent"] == 0
+    assert sandbox.stats()["duplicates"] == SENDABLE  # each ID reached Seeka twice
 
 
 def test_transient_faults_are_retried_honouring_retry_after_ms(
