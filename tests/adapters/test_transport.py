@@ -31,7 +31,11 @@ def test_request_carries_the_client_headers_the_key_and_the_timeouts() -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((request, dict(request.headers), request.read()))
-        return httpx.Response(202, json={"ok": True}, headers={"Retry-After": "3"})
+        return httpx.Response(
+            202,
+            content=b'{"ok":true}',
+            headers={"Retry-After": "3", "Content-Type": "application/json"},
+        )
 
     answer = _post(HttpxTransport(timeout=7, transport=httpx.MockTransport(handler)))
     assert answer.status == 202 and answer.body == b'{"ok":true}'
